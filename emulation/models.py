@@ -1,0 +1,1 @@
+"""Annual emulation scores of units and leaders (built by the emulation issue)."""
