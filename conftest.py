@@ -31,3 +31,130 @@ def _fresh_calendar():
     invalidate_calendar()
     yield
     invalidate_calendar()
+
+
+# --- The cast (STYLE.md habit 10) ----------------------------------------------------------
+# Ministry → unit A (with sub-unit A1) and unit B. Every permission test reads like a sentence:
+# "the head of unit A cannot see unit B's dossiers".
+
+
+@pytest.fixture
+def ministry(db):
+    from tests.factories import UnitFactory
+    from units.choices import UnitKind
+
+    return UnitFactory(code="BYT", name_vi="Bộ Y tế", name_en="Ministry of Health", kind=UnitKind.MINISTRY)
+
+
+@pytest.fixture
+def office_unit(ministry):
+    from tests.factories import UnitFactory
+    from units.choices import UnitKind
+
+    return UnitFactory(
+        code="VPB", name_vi="Văn phòng Bộ", name_en="Ministry Office", kind=UnitKind.OFFICE, parent=ministry
+    )
+
+
+@pytest.fixture
+def unit_a(ministry):
+    from tests.factories import UnitFactory
+    from units.choices import UnitKind
+
+    return UnitFactory(
+        code="QLD",
+        name_vi="Cục Quản lý Dược",
+        name_en="Drug Administration",
+        kind=UnitKind.ADMINISTRATION,
+        parent=ministry,
+    )
+
+
+@pytest.fixture
+def unit_a1(unit_a):
+    from tests.factories import UnitFactory
+
+    return UnitFactory(
+        code="QLD_KD", name_vi="Phòng Quản lý kinh doanh dược", name_en="Drug Trade Division", parent=unit_a
+    )
+
+
+@pytest.fixture
+def unit_b(ministry):
+    from tests.factories import UnitFactory
+    from units.choices import UnitKind
+
+    return UnitFactory(
+        code="ATTP",
+        name_vi="Cục An toàn thực phẩm",
+        name_en="Vietnam Food Administration",
+        kind=UnitKind.ADMINISTRATION,
+        parent=ministry,
+    )
+
+
+def _member(username, unit, role):
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, unit=unit, role=role)
+    return user
+
+
+@pytest.fixture
+def office_staff(office_unit):
+    """Ministry office staff: everything, all units."""
+    from units.choices import MembershipRole
+
+    return _member("office", office_unit, MembershipRole.MINISTRY_OFFICE)
+
+
+@pytest.fixture
+def head_a(unit_a, unit_a1):
+    """The head of unit A: reads A and its sub-unit A1."""
+    from units.choices import MembershipRole
+
+    return _member("head_a", unit_a, MembershipRole.UNIT_HEAD)
+
+
+@pytest.fixture
+def officer_a(unit_a):
+    """An officer of unit A: processes A's dossiers only."""
+    from units.choices import MembershipRole
+
+    return _member("officer_a", unit_a, MembershipRole.UNIT_OFFICER)
+
+
+@pytest.fixture
+def officer_b(unit_b):
+    """An officer (clerk) of unit B."""
+    from units.choices import MembershipRole
+
+    return _member("officer_b", unit_b, MembershipRole.UNIT_OFFICER)
+
+
+@pytest.fixture
+def auditor(office_unit):
+    """An auditor: reads everything, writes nothing."""
+    from units.choices import MembershipRole
+
+    return _member("auditor", office_unit, MembershipRole.AUDITOR)
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(api_client):
+    """An API client logged in (by session) as the given user."""
+
+    def login(user):
+        api_client.force_authenticate(user=None)
+        api_client.force_login(user)
+        return api_client
+
+    return login
