@@ -1,10 +1,18 @@
-"""Dossiers and the calendar their deadlines are counted on."""
+"""Dossiers, their append-only events, and the calendar their deadlines are counted on."""
 
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OverrideKind
-from .workdays import invalidate_calendar
+from procedures.models import Field, Procedure, ProcedureVersion
+from units.models import Unit
+
+from .choices import OPEN_STATUSES, ApplicantKind, Channel, EventKind, Outcome, OverrideKind, Status, Timeliness
+from .workdays import add_working_days, invalidate_calendar
 
 
 class CalendarOverride(models.Model):
@@ -39,3 +47,187 @@ class CalendarOverride(models.Model):
         result = super().delete(*args, **kwargs)
         invalidate_calendar()
         return result
+
+
+class DossierQuerySet(models.QuerySet):
+    def open(self):
+        """Dossiers whose processing has not ended (including those awaiting a supplement)."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def ended_between(self, start: datetime.date, end: datetime.date):
+        """Dossiers whose processing ended on a local date from ``start`` to ``end``, both included."""
+        return self.filter(ended_on__gte=start, ended_on__lte=end)
+
+    def received_between(self, start: datetime.date, end: datetime.date):
+        """Dossiers received on a local date from ``start`` to ``end``, both included."""
+        return self.filter(received_on__gte=start, received_on__lte=end)
+
+    def overdue(self, *, on: datetime.date):
+        """Open dossiers past their appointment date on ``on``.
+
+        A dossier awaiting the applicant's supplement is not overdue: its clock is paused and its
+        appointment date will move when the supplement arrives.
+        """
+        return self.filter(status=Status.PROCESSING, appointment_date__lt=on)
+
+    def within_deadline(self, *, on: datetime.date):
+        """Open dossiers not past their appointment date on ``on`` (paused ones included)."""
+        return self.open().exclude(status=Status.PROCESSING, appointment_date__lt=on)
+
+    def due_soon(self, *, on: datetime.date):
+        """Open dossiers with at most ``TTHC_DUE_SOON_WORKING_DAYS`` working days left on ``on``."""
+        last_day = add_working_days(on, settings.TTHC_DUE_SOON_WORKING_DAYS)
+        return self.filter(status=Status.PROCESSING, appointment_date__gte=on, appointment_date__lte=last_day)
+
+    def in_units(self, unit_ids):
+        """Dossiers resolved by any of ``unit_ids``."""
+        return self.filter(unit_id__in=unit_ids)
+
+
+class Dossier(models.Model):
+    """A dossier (hồ sơ) submitted for one procedure and followed against its appointment date.
+
+    The fields under "derived" are a projection of the events, recomputed by
+    ``dossiers.deadlines.derive_state`` after every event and stored so that lists, filters and
+    statistics are plain indexed queries.
+    """
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    procedure_version = models.ForeignKey(
+        ProcedureVersion, verbose_name=_("procedure version"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    # Copied from the procedure at receipt: a later change of the catalogue must not move history.
+    unit = models.ForeignKey(Unit, verbose_name=_("resolving unit"), on_delete=models.PROTECT, related_name="dossiers")
+    field = models.ForeignKey(Field, verbose_name=_("field"), on_delete=models.PROTECT, related_name="dossiers")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+
+    applicant_kind = models.CharField(
+        _("applicant kind"), max_length=12, choices=ApplicantKind.choices, default=ApplicantKind.PERSON
+    )
+    applicant_name = models.CharField(_("applicant name"), max_length=255)
+    applicant_id_number = models.CharField(_("ID or tax number"), max_length=20, blank=True)
+    applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("email"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=500, blank=True)
+
+    received_at = models.DateTimeField(_("received at"))
+    received_on = models.DateField(_("received on"), help_text=_("Local date of reception."))
+    processing_days = models.PositiveSmallIntegerField(_("processing time (working days)"))
+    fee_amount = models.DecimalField(_("fee (VND)"), max_digits=14, decimal_places=0, default=0)
+    fee_paid_online = models.BooleanField(_("fee paid online"), default=False)
+    result_electronic = models.BooleanField(_("electronic result"), default=False)
+    documents_digitised = models.BooleanField(_("documents digitised"), default=False)
+
+    # --- derived from the events (see dossiers.deadlines.derive_state) ---
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROCESSING)
+    counted_from = models.DateField(_("counted from"), help_text=_("The working day the dossier counts as received."))
+    appointment_date = models.DateField(_("appointment date"))
+    reappointed_date = models.DateField(_("re-appointed date"), null=True, blank=True)
+    supplement_count = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
+    reappointment_count = models.PositiveSmallIntegerField(_("re-appointments"), default=0)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    timeliness = models.CharField(_("timeliness"), max_length=10, choices=Timeliness.choices, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    satisfied = models.BooleanField(_("applicant satisfied"), null=True, blank=True)
+    last_event_at = models.DateTimeField(_("last event at"))
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Touched by every event, including back-dated ones, so the nightly statistics can find the
+    # days whose numbers changed since their last run.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "received_on"], name="dossier_unit_received"),
+            models.Index(fields=["unit", "ended_on"], name="dossier_unit_ended"),
+            models.Index(fields=["status", "appointment_date"], name="dossier_status_appointment"),
+            models.Index(fields=["unit", "status", "appointment_date"], name="dossier_unit_status_appt"),
+            models.Index(fields=["procedure", "received_on"], name="dossier_procedure_received"),
+            models.Index(fields=["field", "received_on"], name="dossier_field_received"),
+            models.Index(fields=["received_on"], name="dossier_received_on"),
+            models.Index(fields=["ended_on"], name="dossier_ended_on"),
+            models.Index(fields=["-received_at", "-id"], name="dossier_list_order"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OPEN_STATUSES) | (Q(ended_on__isnull=False) & ~Q(outcome="")),
+                name="dossier_ended_has_outcome",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, on: datetime.date) -> bool:
+        return self.status == Status.PROCESSING and self.appointment_date < on
+
+
+class DossierEvent(models.Model):
+    """One step in a dossier's life (who, when, what, note, data). Never updated or deleted."""
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="events")
+    sequence = models.PositiveIntegerField(_("sequence"))
+    kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["dossier", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "sequence"], name="dossier_event_sequence_unique")]
+        indexes = [models.Index(fields=["kind", "at"], name="dossier_event_kind_at")]
+
+    def __str__(self):
+        return f"{self.dossier_id}#{self.sequence} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError(_("Dossier events are append-only and cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Dossier events are append-only and cannot be deleted."))
+
+
+class DossierCodeCounter(models.Model):
+    """The last running number used for a unit's dossiers on one reception day.
+
+    Incremented under a row lock, so two dossiers received in the same second for the same unit
+    still get different codes.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dossier_code_counter_unique")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.day.isoformat()} {self.last_number}"

@@ -1,0 +1,402 @@
+"""Writes on dossiers: one service per step of the lifecycle.
+
+Each service is atomic: it locks the dossier row, checks that the step is allowed now, appends
+one event and stores the state re-derived from all events. Two officers acting on one dossier at
+once are serialised by the lock; the second then finds the step no longer allowed and gets a
+``ConflictError`` (409) that says why, with nothing written.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import ConflictError
+from procedures.models import Procedure
+from procedures.selectors import version_in_force
+
+from .choices import Action, ApplicantKind, Channel, EventKind, Outcome
+from .deadlines import (
+    OUTCOMES_NEEDING_REASON,
+    DossierState,
+    allowed_actions,
+    derive_state,
+    last_day_to_reappoint,
+    local_date,
+)
+from .models import Dossier, DossierCodeCounter, DossierEvent
+from .workdays import get_calendar
+
+# Remote systems' clocks drift a little; an `at` this far ahead of ours is still "now".
+FUTURE_TOLERANCE = datetime.timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who submitted the dossier (a person or an organisation)."""
+
+    name: str
+    kind: str = ApplicantKind.PERSON
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+def _validate_at(at: datetime.datetime | None, *, field: str = "at") -> datetime.datetime:
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        raise ValidationError({field: _("Give the time with its time zone, e.g. 2025-11-03T10:00:00+07:00.")})
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationError({field: _("This time lies in the future.")})
+    return at
+
+
+def _validate_applicant(applicant: Applicant) -> None:
+    errors = {}
+    if not applicant.name or not applicant.name.strip():
+        errors["applicant_name"] = _("The applicant's name is required.")
+    if applicant.kind not in ApplicantKind.values:
+        errors["applicant_kind"] = _("Unknown applicant kind.")
+    if applicant.email:
+        try:
+            validate_email(applicant.email)
+        except ValidationError:
+            errors["applicant_email"] = _("Enter a valid email address.")
+    if applicant.id_number and not applicant.id_number.replace("-", "").isalnum():
+        errors["applicant_id_number"] = _("An ID or tax number has only digits, letters and hyphens.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _next_code(*, unit, received_on: datetime.date) -> str:
+    """``<ministry>-<unit>-<yymmdd>-<running number>``, e.g. BYT-QLD-251103-0042."""
+    counter, _created = DossierCodeCounter.objects.select_for_update().get_or_create(unit=unit, day=received_on)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    root_id = int(unit.path.strip("/").split("/")[0])
+    prefix = (
+        unit.code
+        if root_id == unit.pk
+        else f"{type(unit).objects.values_list('code', flat=True).get(pk=root_id)}-{unit.code}"
+    )
+    return f"{prefix}-{received_on:%y%m%d}-{counter.last_number:04d}"
+
+
+@transaction.atomic
+def dossier_receive(
+    *,
+    procedure: Procedure,
+    channel: str,
+    applicant: Applicant,
+    by=None,
+    received_at: datetime.datetime | None = None,
+    code: str | None = None,
+    fee_amount: Decimal | int = 0,
+    fee_paid_online: bool = False,
+    result_electronic: bool = False,
+    documents_digitised: bool = False,
+    note: str = "",
+) -> Dossier:
+    """Receive a dossier at the one-stop desk or from the portal and set its appointment date.
+
+    ``code`` is given only by systems that already numbered the dossier (imports, the national
+    portal); otherwise the next running number of the resolving unit is used.
+    """
+    received_at = _validate_at(received_at, field="received_at")
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("Unknown channel; use online, in_person or postal.")})
+    _validate_applicant(applicant)
+    if fee_amount is None or Decimal(fee_amount) < 0:
+        raise ValidationError({"fee_amount": _("The fee cannot be negative.")})
+    received_on = local_date(received_at)
+    version = version_in_force(procedure=procedure, on=received_on)
+    if version is None:
+        raise ValidationError(
+            {
+                "procedure": _("Procedure %(code)s has no version in force on %(day)s.")
+                % {"code": procedure.code, "day": received_on.strftime("%d/%m/%Y")}
+            }
+        )
+    if version.is_abolished:
+        raise ValidationError(
+            {
+                "procedure": _("Procedure %(code)s was abolished by decision %(decision)s.")
+                % {"code": procedure.code, "decision": version.decision_number}
+            }
+        )
+    unit = procedure.unit
+    if code:
+        if Dossier.objects.filter(code=code).exists():
+            raise ConflictError(
+                _("A dossier with code %(code)s already exists.") % {"code": code}, code="duplicate_code"
+            )
+    else:
+        code = _next_code(unit=unit, received_on=received_on)
+
+    event = DossierEvent(
+        kind=EventKind.RECEIVED, at=received_at, by=by, note=note, data={"channel": channel, "version": version.pk}
+    )
+    state = derive_state([event], processing_days=version.processing_days)
+    dossier = Dossier.objects.create(
+        code=code,
+        procedure=procedure,
+        procedure_version=version,
+        unit=unit,
+        field_id=procedure.field_id,
+        channel=channel,
+        applicant_kind=applicant.kind,
+        applicant_name=applicant.name.strip(),
+        applicant_id_number=applicant.id_number,
+        applicant_phone=applicant.phone,
+        applicant_email=applicant.email,
+        applicant_address=applicant.address,
+        received_at=received_at,
+        received_on=received_on,
+        processing_days=version.processing_days,
+        fee_amount=fee_amount,
+        fee_paid_online=fee_paid_online,
+        result_electronic=result_electronic,
+        documents_digitised=documents_digitised,
+        **state.stored_values(),
+    )
+    event.dossier = dossier
+    event.sequence = 1
+    event.save(force_insert=True)
+    return dossier
+
+
+def state_of(dossier: Dossier) -> DossierState:
+    """The dossier's state re-derived from its events (one query)."""
+    return derive_state(dossier.events.order_by("sequence"), processing_days=dossier.processing_days)
+
+
+def _append(
+    dossier: Dossier,
+    *,
+    action: str,
+    kind: str,
+    by,
+    at: datetime.datetime | None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    check=None,
+) -> Dossier:
+    """Lock the dossier, check the step, append its event and store the re-derived state."""
+    at = _validate_at(at)
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if expected_version is not None and expected_version != locked.event_count:
+        raise ConflictError(
+            _("Dossier %(code)s was changed by someone else meanwhile; reload it and try again.")
+            % {"code": locked.code},
+            code="stale",
+        )
+    if at < locked.last_event_at:
+        raise ValidationError(
+            {
+                "at": _("This time is before the dossier's previous step (%(previous)s).")
+                % {"previous": timezone.localtime(locked.last_event_at).strftime("%d/%m/%Y %H:%M")}
+            }
+        )
+    events = list(locked.events.order_by("sequence"))
+    state = derive_state(events, processing_days=locked.processing_days)
+    if action not in allowed_actions(state, on=local_date(at)):
+        raise ConflictError(_refusal(action, state, locked, at), code="not_allowed")
+    if check is not None:
+        check(state)
+    event = DossierEvent(dossier=locked, sequence=len(events) + 1, kind=kind, at=at, by=by, note=note, data=data or {})
+    event.save(force_insert=True)
+    new_state = derive_state([*events, event], processing_days=locked.processing_days)
+    for name, value in new_state.stored_values().items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*DossierState.STORED_FIELDS, "updated_at"])
+    return locked
+
+
+def _refusal(action: str, state: DossierState, dossier: Dossier, at: datetime.datetime) -> str:
+    """Why ``action`` is not allowed now, in words an officer understands."""
+    if action == Action.REAPPOINT and state.is_open and state.status != "awaiting_supplement":
+        if state.reappointment_count >= settings.TTHC_MAX_REAPPOINTMENTS:
+            return _("Dossier %(code)s has already been re-appointed; it cannot be re-appointed again.") % {
+                "code": dossier.code
+            }
+        return _(
+            "A re-appointment must be made by %(last)s, at least one working day before "
+            "the appointment date %(appointment)s."
+        ) % {
+            "last": last_day_to_reappoint(state.appointment_date).strftime("%d/%m/%Y"),
+            "appointment": state.appointment_date.strftime("%d/%m/%Y"),
+        }
+    if action == Action.RECEIVE_SUPPLEMENT:
+        return _("Dossier %(code)s is not awaiting a supplement.") % {"code": dossier.code}
+    if action == Action.RATE and state.satisfied is not None:
+        return _("Dossier %(code)s has already been rated.") % {"code": dossier.code}
+    if action == Action.RETURN and state.status == "returned":
+        return _("The result of dossier %(code)s has already been returned.") % {"code": dossier.code}
+    if not state.is_open and action in (Action.END, Action.REQUEST_SUPPLEMENT, Action.REAPPOINT):
+        return _("Processing of dossier %(code)s has already ended.") % {"code": dossier.code}
+    if action in (Action.RETURN, Action.RATE):
+        return _("Processing of dossier %(code)s has not ended yet.") % {"code": dossier.code}
+    if action == Action.REQUEST_SUPPLEMENT:
+        return _("Dossier %(code)s is already awaiting a supplement.") % {"code": dossier.code}
+    if action == Action.REAPPOINT:
+        return _("Dossier %(code)s is awaiting a supplement; it cannot be re-appointed now.") % {"code": dossier.code}
+    return _("This step is not allowed for dossier %(code)s now.") % {"code": dossier.code}
+
+
+@transaction.atomic
+def dossier_request_supplement(
+    *, dossier: Dossier, by, note: str, at: datetime.datetime | None = None, expected_version: int | None = None
+) -> Dossier:
+    """Ask the applicant to supplement the dossier; its clock stops until the supplement arrives.
+
+    A second request is recorded but makes the dossier late (national index rule).
+    """
+    if not note or not note.strip():
+        raise ValidationError({"note": _("Say what the applicant must supplement.")})
+    return _append(
+        dossier,
+        action=Action.REQUEST_SUPPLEMENT,
+        kind=EventKind.SUPPLEMENT_REQUESTED,
+        by=by,
+        at=at,
+        note=note.strip(),
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def dossier_receive_supplement(
+    *, dossier: Dossier, by, note: str = "", at: datetime.datetime | None = None, expected_version: int | None = None
+) -> Dossier:
+    """Record the applicant's supplement: the appointment date moves by the working days paused."""
+    return _append(
+        dossier,
+        action=Action.RECEIVE_SUPPLEMENT,
+        kind=EventKind.SUPPLEMENT_RECEIVED,
+        by=by,
+        at=at,
+        note=note,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def dossier_reappoint(
+    *,
+    dossier: Dossier,
+    by,
+    new_date: datetime.date,
+    reason: str,
+    at: datetime.datetime | None = None,
+    expected_version: int | None = None,
+) -> Dossier:
+    """Apologise and promise a new date (văn bản xin lỗi và hẹn lại ngày trả).
+
+    The dossier is still judged against its appointment date: an apology does not make it on time.
+    """
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the delay; it is printed in the apology letter.")})
+    if new_date is None:
+        raise ValidationError({"new_date": _("Give the new date.")})
+
+    def check(state: DossierState):
+        if new_date <= state.appointment_date:
+            raise ValidationError(
+                {
+                    "new_date": _("The new date must be after the appointment date %(appointment)s.")
+                    % {"appointment": state.appointment_date.strftime("%d/%m/%Y")}
+                }
+            )
+        if not get_calendar().is_working_day(new_date):
+            raise ValidationError({"new_date": _("The new date must be a working day.")})
+
+    return _append(
+        dossier,
+        action=Action.REAPPOINT,
+        kind=EventKind.REAPPOINTED,
+        by=by,
+        at=at,
+        note=reason.strip(),
+        data={"new_date": new_date.isoformat(), "reason": reason.strip()},
+        expected_version=expected_version,
+        check=check,
+    )
+
+
+@transaction.atomic
+def dossier_end(
+    *,
+    dossier: Dossier,
+    by,
+    outcome: str,
+    note: str = "",
+    at: datetime.datetime | None = None,
+    expected_version: int | None = None,
+) -> Dossier:
+    """End processing: resolved, refused, stopped, or withdrawn by the applicant."""
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("Unknown outcome; use resolved, refused, stopped or withdrawn.")})
+    if outcome in OUTCOMES_NEEDING_REASON and not (note and note.strip()):
+        raise ValidationError({"note": _("A refusal or a stop must state its reason.")})
+    return _append(
+        dossier,
+        action=Action.END,
+        kind=EventKind.ENDED,
+        by=by,
+        at=at,
+        note=note.strip(),
+        data={"outcome": outcome},
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def dossier_return(
+    *, dossier: Dossier, by, note: str = "", at: datetime.datetime | None = None, expected_version: int | None = None
+) -> Dossier:
+    """Hand the result over to the applicant."""
+    return _append(
+        dossier,
+        action=Action.RETURN,
+        kind=EventKind.RETURNED,
+        by=by,
+        at=at,
+        note=note,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def dossier_rate(
+    *,
+    dossier: Dossier,
+    by,
+    satisfied: bool,
+    comment: str = "",
+    at: datetime.datetime | None = None,
+    expected_version: int | None = None,
+) -> Dossier:
+    """Record whether the applicant was satisfied, with their comment."""
+    if satisfied not in (True, False):
+        raise ValidationError({"satisfied": _("Say whether the applicant was satisfied (true or false).")})
+    return _append(
+        dossier,
+        action=Action.RATE,
+        kind=EventKind.RATED,
+        by=by,
+        at=at,
+        note=comment,
+        data={"satisfied": satisfied},
+        expected_version=expected_version,
+    )
