@@ -19,7 +19,7 @@ from procedures.choices import OnlineService
 from procedures.models import Procedure, ProcedureVersion
 
 from .choices import ApplicantKind, Channel, EventKind, Outcome
-from .deadlines import derive_state
+from .deadlines import derive_state, local_date
 from .models import Dossier, DossierCodeCounter, DossierEvent
 from .workdays import WorkCalendar, get_calendar
 
@@ -304,6 +304,7 @@ def generate_dossiers(
                         sequence=sequence,
                         kind=event.kind,
                         at=event.at,
+                        on=local_date(event.at),
                         note=event.note,
                         data=event.data or {},
                     )

@@ -12,6 +12,7 @@ from procedures.models import Field, Procedure, ProcedureVersion
 from units.models import Unit
 
 from .choices import OPEN_STATUSES, ApplicantKind, Channel, EventKind, Outcome, OverrideKind, Status, Timeliness
+from .deadlines import local_date
 from .workdays import add_working_days, invalidate_calendar
 
 
@@ -184,6 +185,8 @@ class DossierEvent(models.Model):
     sequence = models.PositiveIntegerField(_("sequence"))
     kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
     at = models.DateTimeField(_("at"))
+    # The local date of ``at``: daily statistics group events by it.
+    on = models.DateField(_("on"))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -201,7 +204,10 @@ class DossierEvent(models.Model):
         verbose_name_plural = _("dossier events")
         ordering = ["dossier", "sequence"]
         constraints = [models.UniqueConstraint(fields=["dossier", "sequence"], name="dossier_event_sequence_unique")]
-        indexes = [models.Index(fields=["kind", "at"], name="dossier_event_kind_at")]
+        indexes = [
+            models.Index(fields=["kind", "on"], name="dossier_event_kind_on"),
+            models.Index(fields=["recorded_at"], name="dossier_event_recorded_at"),
+        ]
 
     def __str__(self):
         return f"{self.dossier_id}#{self.sequence} {self.kind}"
@@ -209,6 +215,8 @@ class DossierEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValidationError(_("Dossier events are append-only and cannot be changed."))
+        if self.on is None:
+            self.on = local_date(self.at)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
