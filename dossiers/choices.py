@@ -60,3 +60,14 @@ class Action(models.TextChoices):
     END = "end", _("End processing")
     RETURN = "return", _("Return result")
     RATE = "rate", _("Record rating")
+
+
+class StatsRunKind(models.TextChoices):
+    NIGHTLY = "nightly", _("Nightly")
+    BACKFILL = "backfill", _("Backfill")
+
+
+class StatsRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
