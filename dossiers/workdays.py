@@ -171,7 +171,10 @@ def invalidate_calendar() -> None:
     with _lock:
         _calendar = None
     _bump_shared_version()
-    transaction.on_commit(_bump_shared_version)
+    # Inside a transaction, other processes could rebuild from the old rows before the commit:
+    # bump again once it is committed.
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_bump_shared_version)
 
 
 def is_working_day(day: datetime.date) -> bool:

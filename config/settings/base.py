@@ -4,6 +4,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "units",
     "procedures",
     "dossiers",
@@ -105,7 +107,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The nightly schedule, reviewed in code (never only in the database). Times are Asia/Ho_Chi_Minh.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE = {
+    # 01:00 local time: yesterday is complete, and late syncs of the day are in.
+    "nightly-statistics": {
+        "task": "dossiers.tasks.compute_nightly_stats",
+        "schedule": crontab(hour=1, minute=0),
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -162,6 +170,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc are served from our own static files (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Domain settings (DESIGN.md marks these configurable) -----------------------------------

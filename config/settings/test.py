@@ -5,3 +5,5 @@ from .local import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LANGUAGE_CODE = "vi"
+# Tasks called in tests run in-process; the one real-worker test switches this off for itself.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,129 @@
+"""The nightly task and the backfill command, called directly, eagerly and by a real worker."""
+
+import datetime
+import os
+import subprocess
+import sys
+import time
+import uuid
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from config.celery_app import app
+from dossiers.choices import StatsRunKind, StatsRunStatus
+from dossiers.demo import generate_dossiers
+from dossiers.models import DailyStat, StatsRun
+from dossiers.tasks import compute_nightly_stats
+from tests.factories import ProcedureFactory, ProcedureVersionFactory
+
+from .conftest import local
+
+D = datetime.date
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def dossiers(unit_a, unit_b):
+    for unit in (unit_a, unit_b):
+        ProcedureVersionFactory(procedure=ProcedureFactory(unit=unit, online_service="full"), processing_days=4)
+    with time_machine.travel(local(2025, 11, 30, 20), tick=False):
+        generate_dossiers(count=80, start=D(2025, 10, 1))
+
+
+@pytest.mark.django_db
+def test_task_called_directly_records_its_run(dossiers):
+    result = compute_nightly_stats(today="2025-12-01")
+    run = StatsRun.objects.get()
+    assert (run.kind, run.status, run.date_from, run.date_to) == (
+        StatsRunKind.NIGHTLY,
+        StatsRunStatus.SUCCEEDED,
+        D(2025, 10, 1),
+        D(2025, 11, 30),
+    )
+    assert result["rows"] == run.rows_written == DailyStat.objects.count() > 0
+
+
+@pytest.mark.django_db
+def test_task_delay_runs_eagerly_without_redis(dossiers):
+    compute_nightly_stats.delay(today="2025-12-01")
+    assert StatsRun.objects.get().status == StatsRunStatus.SUCCEEDED
+
+
+def test_nightly_runs_at_one_in_the_morning_local_time():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["nightly-statistics"]
+    assert entry["task"] == compute_nightly_stats.name
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({1}, {0})
+    assert app.conf.timezone == "Asia/Ho_Chi_Minh"
+
+
+@pytest.mark.django_db
+class TestComputeStatsCommand:
+    def test_backfill_reports_progress_and_writes_rows(self, dossiers):
+        out, err = StringIO(), StringIO()
+        with time_machine.travel(local(2025, 12, 1, 9), tick=False):
+            call_command("compute_stats", "--from", "2025-10-01", "--to", "2025-11-30", stdout=out, stderr=err)
+        assert "Computed 61 days from 2025-10-01 to 2025-11-30" in out.getvalue()
+        assert "61/61" in err.getvalue()
+        assert StatsRun.objects.get().kind == StatsRunKind.BACKFILL
+
+    @pytest.mark.parametrize(
+        ("arguments", "message"),
+        [
+            (["--from", "2025-11-30", "--to", "2025-11-01"], "before --from"),
+            (["--from", "2025-13-01"], "is not a date"),
+            (["--from", "2025-11-01", "--to", "2026-01-01"], "in the future"),
+        ],
+    )
+    def test_bad_ranges_are_refused_before_anything_runs(self, arguments, message):
+        with time_machine.travel(local(2025, 12, 1, 9), tick=False), pytest.raises(CommandError, match=message):
+            call_command("compute_stats", *arguments, stdout=StringIO(), stderr=StringIO())
+        assert not StatsRun.objects.exists()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_runs_the_nightly_task_sent_through_redis(dossiers):
+    # Given a Celery worker on its own queue, connected to this test database
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    settings_dict = connection.settings_dict
+    database_url = (
+        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
+        f"/{settings_dict['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        app.conf.task_always_eager = False
+        # When the nightly task is sent through Redis
+        compute_nightly_stats.apply_async(kwargs={"today": "2025-12-01"}, queue=queue)
+        # Then the worker computes the rollups and records the run
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            run = StatsRun.objects.filter(status=StatsRunStatus.SUCCEEDED).first()
+            if run:
+                break
+            assert worker.poll() is None, worker.stdout.read()
+            time.sleep(0.5)
+        else:
+            pytest.fail("the worker did not finish the task in 90 seconds")
+        assert (run.date_from, run.date_to) == (D(2025, 10, 1), D(2025, 11, 30))
+        assert DailyStat.objects.count() == run.rows_written > 0
+    finally:
+        app.conf.task_always_eager = True
+        worker.terminate()
+        worker.wait(timeout=30)
