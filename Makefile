@@ -24,10 +24,15 @@ $(STAMP): requirements/base.txt requirements/dev.txt requirements/constraints.tx
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	@touch $@
 
-# Translation catalogues are compiled with Babel so that GNU gettext is not needed.
+# Translation catalogues are compiled with Babel so that GNU gettext is not needed. A domain with
+# no catalogue yet is skipped; a broken catalogue stops the build. (--use-fuzzy because a header
+# freshly written by makemessages is marked fuzzy, and Babel would skip the whole file.)
 messages: $(STAMP)
-	@$(BIN)/pybabel compile --use-fuzzy -q -d locale -D django
-	@$(BIN)/pybabel compile --use-fuzzy -q -d locale -D djangojs 2>/dev/null || true
+	@for domain in django djangojs; do \
+		if ls locale/*/LC_MESSAGES/$$domain.po >/dev/null 2>&1; then \
+			$(BIN)/pybabel -q compile --use-fuzzy -d locale -D $$domain || exit 1; \
+		fi; \
+	done
 
 setup: $(STAMP) messages
 
@@ -58,6 +63,11 @@ constraints:
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt -r requirements/production.txt
 	($(BIN)/python -m pip freeze | sed '1i # Every transitive version, fixed. Regenerate with make constraints.') > requirements/constraints.txt
 	@touch $(STAMP)
+
+# Refresh static/vendor/ from the npm packages pinned in package.json (needs node; the copies are
+# committed, so `make run` never does).
+vendor:
+	bash scripts/vendor_static.sh
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache db.sqlite3*
