@@ -20,6 +20,7 @@ from django.utils import timezone
 from procedures.choices import OnlineService
 from procedures.models import Procedure, ProcedureVersion
 
+from .bulk import insert_rows, reserve_ids
 from .choices import ApplicantKind, Channel, EventKind, Outcome
 from .deadlines import derive_state, local_date
 from .models import Dossier, DossierCodeCounter, DossierEvent
@@ -286,7 +287,7 @@ def generate_dossiers(
 
     Codes continue the running numbers already used, and the counters are moved past the last
     generated number, so dossiers received afterwards at the desk never collide. On PostgreSQL
-    rows go in with COPY; elsewhere with ``bulk_create``.
+    rows go in with COPY (``dossiers.bulk``); elsewhere with ``bulk_create``.
     """
     end = end or timezone.localdate()
     generator = _Generator(start=start, end=end, seed=seed, calendar=get_calendar())
@@ -297,12 +298,11 @@ def generate_dossiers(
         )
     }
     used_before = dict(generator.counters)
-    write = _write_with_copy if connection.vendor == "postgresql" else _write_with_orm
     created = 0
     while created < count:
         dossiers, histories = generator.batch(min(batch_size, count - created))
         with transaction.atomic():
-            write(dossiers, histories, now=generator.now)
+            _write(dossiers, histories, now=generator.now)
         created += len(dossiers)
         if progress:
             progress(len(dossiers))
@@ -310,56 +310,36 @@ def generate_dossiers(
     return created
 
 
-def _event_rows(dossier_ids, histories, now):
-    for dossier_id, events in zip(dossier_ids, histories, strict=True):
-        for sequence, event in enumerate(events, start=1):
-            yield dossier_id, sequence, event, local_date(event.at)
+EVENT_COLUMNS = ("dossier", "sequence", "kind", "at", "on", "note", "data", "recorded_at")
 
 
-def _write_with_orm(dossiers: list[dict], histories: list[list[_Event]], *, now) -> None:
-    created = Dossier.objects.bulk_create([Dossier(**row) for row in dossiers])
-    DossierEvent.objects.bulk_create(
-        [
-            DossierEvent(
-                dossier_id=dossier_id,
-                sequence=sequence,
-                kind=event.kind,
-                at=event.at,
-                on=on,
-                note=event.note,
-                data=event.data or {},
+def _write(dossiers: list[dict], histories: list[list[_Event]], *, now) -> None:
+    ids = reserve_ids(Dossier, len(dossiers))
+    if ids is None:  # no sequence to draw from: let the database number them
+        ids = [dossier.pk for dossier in Dossier.objects.bulk_create([Dossier(**row) for row in dossiers])]
+    else:
+        columns = ("id", *dossiers[0], "created_at", "updated_at")
+        insert_rows(Dossier, columns, ((pk, *row.values(), now, now) for pk, row in zip(ids, dossiers, strict=True)))
+    # COPY takes the JSON as text; bulk_create wants the dict.
+    as_json = json.dumps if connection.vendor == "postgresql" else (lambda data: data)
+    insert_rows(
+        DossierEvent,
+        EVENT_COLUMNS,
+        (
+            (
+                dossier_id,
+                sequence,
+                event.kind,
+                event.at,
+                local_date(event.at),
+                event.note,
+                as_json(event.data or {}),
+                now,
             )
-            for dossier_id, sequence, event, on in _event_rows([d.pk for d in created], histories, now)
-        ],
-        batch_size=10000,
+            for dossier_id, events in zip(ids, histories, strict=True)
+            for sequence, event in enumerate(events, start=1)
+        ),
     )
-
-
-def _write_with_copy(dossiers: list[dict], histories: list[list[_Event]], *, now) -> None:
-    """COPY the rows in; ids come from the table's own sequence so events can point at them."""
-    dossier_table, event_table = Dossier._meta.db_table, DossierEvent._meta.db_table
-    columns = ["id", *dossiers[0].keys(), "created_at", "updated_at"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [dossier_table, len(dossiers)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-        raw = cursor.cursor  # psycopg's own cursor, for COPY
-        with raw.copy(f"COPY {dossier_table} ({', '.join(_column(name) for name in columns)}) FROM STDIN") as copy:
-            for dossier_id, row in zip(ids, dossiers, strict=True):
-                copy.write_row([dossier_id, *row.values(), now, now])
-        event_columns = ["dossier_id", "sequence", "kind", "at", "on", "note", "data", "recorded_at"]
-        with raw.copy(f"COPY {event_table} ({', '.join(_column(name) for name in event_columns)}) FROM STDIN") as copy:
-            for dossier_id, sequence, event, on in _event_rows(ids, histories, now):
-                copy.write_row(
-                    [dossier_id, sequence, event.kind, event.at, on, event.note, json.dumps(event.data or {}), now]
-                )
-
-
-def _column(name: str) -> str:
-    # Row keys are attribute names, which are the column names of these tables ("on" needs quotes).
-    return connection.ops.quote_name(name)
 
 
 def _save_counters(counters: dict, used_before: dict) -> None:

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
+from .bulk import insert_rows
 from .choices import Channel, EventKind, Outcome, StatsRunKind, StatsRunStatus, Status, Timeliness
 from .models import DailyStat, Dossier, DossierEvent, RollupLock, StatsRun
 
@@ -113,38 +114,38 @@ def _flows(start: datetime.date, end: datetime.date) -> dict[tuple[datetime.date
     return flows
 
 
-def _rows_for(start: datetime.date, end: datetime.date) -> list[DailyStat]:
+ROW_COLUMNS = ("day", "unit", "procedure", "field", *DailyStat.COUNT_FIELDS)
+_OPEN_INDEX = (DailyStat.COUNT_FIELDS.index("open_within_deadline"), DailyStat.COUNT_FIELDS.index("open_overdue"))
+
+
+def _rows_for(start: datetime.date, end: datetime.date) -> list[tuple]:
+    """Rollup rows of [start, end] as tuples in ``ROW_COLUMNS`` order."""
     flows = _flows(start, end)
     stocks = _open_at_end_of(start - ONE_DAY)
     keys = set(stocks) | {key for _day, key in flows}
+    empty: dict = {}
     rows = []
     for key in keys:
         open_count, overdue_count = stocks.get(key, (0, 0))
         day = start
         while day <= end:
-            counts = flows.get((day, key), {})
-            received = (
-                counts.get("received_online", 0)
-                + counts.get("received_in_person", 0)
-                + counts.get("received_postal", 0)
-            )
-            ended = counts.get("ended_early", 0) + counts.get("ended_on_time", 0) + counts.get("ended_late", 0)
-            open_count += received - ended
-            overdue_count += counts.get("overdue_entered", 0) - counts.get("overdue_left", 0)
-            values = {name: counts.get(name, 0) for name in DailyStat.FLOW_FIELDS}
-            if open_count or any(values.values()):
-                unit_id, procedure_id, field_id = key
-                rows.append(
-                    DailyStat(
-                        day=day,
-                        unit_id=unit_id,
-                        procedure_id=procedure_id,
-                        field_id=field_id,
-                        open_within_deadline=open_count - overdue_count,
-                        open_overdue=overdue_count,
-                        **values,
-                    )
+            counts = flows.get((day, key), empty)
+            if counts:
+                open_count += (
+                    counts.get("received_online", 0)
+                    + counts.get("received_in_person", 0)
+                    + counts.get("received_postal", 0)
+                    - counts.get("ended_early", 0)
+                    - counts.get("ended_on_time", 0)
+                    - counts.get("ended_late", 0)
                 )
+                overdue_count += counts.get("overdue_entered", 0) - counts.get("overdue_left", 0)
+            # A grouped flow always counts at least one dossier, so a day with flows is never empty.
+            if counts or open_count:
+                values = [counts.get(name, 0) for name in DailyStat.COUNT_FIELDS]
+                values[_OPEN_INDEX[0]] = open_count - overdue_count
+                values[_OPEN_INDEX[1]] = overdue_count
+                rows.append((day, *key, *values))
             day += ONE_DAY
     return rows
 
@@ -163,7 +164,7 @@ def rollup_days(
             RollupLock.objects.select_for_update().get_or_create(pk=1)
             rows = _rows_for(chunk_start, chunk_end)
             DailyStat.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
-            DailyStat.objects.bulk_create(rows, batch_size=5000)
+            insert_rows(DailyStat, ROW_COLUMNS, rows)
         chunk_days = (chunk_end - chunk_start).days + 1
         days += chunk_days
         rows_written += len(rows)
