@@ -1,0 +1,145 @@
+"""The dossier API: list, receive, read, and one command per lifecycle step, each calling its service."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from units.access import access_for_request
+
+from .. import selectors, services
+from ..choices import Action
+from ..filtersets import DossierFilterSet
+from ..models import Dossier
+from .permissions import DossierAccess
+from .serializers import (
+    ConflictSerializer,
+    DossierEventSerializer,
+    DossierSerializer,
+    EndSerializer,
+    RatingSerializer,
+    ReappointSerializer,
+    ReceiveSerializer,
+    ReceiveSupplementSerializer,
+    RequestSupplementSerializer,
+    ReturnSerializer,
+)
+
+COMMAND_RESPONSES = {
+    200: DossierSerializer,
+    400: OpenApiResponse(description=_("Bad input: {field: [messages]}.")),
+    403: OpenApiResponse(description=_("The dossier is readable but this step is not yours to take.")),
+    404: OpenApiResponse(description=_("No such dossier, or not one you may read.")),
+    409: OpenApiResponse(ConflictSerializer, description=_("The step is not allowed now, or the version is stale.")),
+}
+
+
+class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Dossiers by code. They change only through their commands, never by PUT/PATCH/DELETE."""
+
+    queryset = Dossier.objects.all()
+    serializer_class = DossierSerializer
+    filterset_class = DossierFilterSet
+    permission_classes = [DossierAccess]
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"  # codes from other systems may contain dots
+    command = None  # the lifecycle step of a command route, set by @action(command=...)
+
+    def get_queryset(self):
+        return selectors.dossiers_visible_to(access_for_request(self.request))
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["access"] = access_for_request(self.request)
+        context["today"] = selectors.local_today()
+        return context
+
+    def _respond(self, dossier: Dossier, status_code=status.HTTP_200_OK, headers=None) -> Response:
+        # Read back through the visible queryset: the same joins and masking as the detail.
+        dossier = self.get_queryset().get(pk=dossier.pk)
+        return Response(self.get_serializer(dossier).data, status=status_code, headers=headers)
+
+    @extend_schema(
+        request=ReceiveSerializer,
+        responses={
+            201: DossierSerializer,
+            400: COMMAND_RESPONSES[400],
+            403: OpenApiResponse(description=_("You do not process dossiers of the procedure's unit.")),
+            409: OpenApiResponse(ConflictSerializer, description=_("A dossier with the given code exists.")),
+        },
+        summary=_("Receive a dossier"),
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = ReceiveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        procedure = serializer.validated_data["procedure"]
+        if not access_for_request(request).can_write_unit(procedure.unit_id):
+            self.permission_denied(
+                request,
+                message=_("You may not receive dossiers for unit %(unit)s.") % {"unit": procedure.unit.code},
+            )
+        dossier = services.dossier_receive(by=request.user, **serializer.validated_data)
+        location = reverse("dossiers-api:dossier-detail", kwargs={"code": dossier.code})
+        return self._respond(dossier, status.HTTP_201_CREATED, headers={"Location": location})
+
+    def _command(self, body_serializer, service) -> Response:
+        dossier = self.get_object()
+        body = body_serializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        arguments = dict(body.validated_data)
+        expected_version = arguments.pop("version", None)
+        dossier = service(dossier=dossier, by=self.request.user, expected_version=expected_version, **arguments)
+        return self._respond(dossier)
+
+    @extend_schema(request=RequestSupplementSerializer, responses=COMMAND_RESPONSES)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="request-supplement",
+        command=Action.REQUEST_SUPPLEMENT,
+        filter_backends=[],
+    )
+    def request_supplement(self, request, code=None):
+        return self._command(RequestSupplementSerializer, services.dossier_request_supplement)
+
+    @extend_schema(request=ReceiveSupplementSerializer, responses=COMMAND_RESPONSES)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="receive-supplement",
+        command=Action.RECEIVE_SUPPLEMENT,
+        filter_backends=[],
+    )
+    def receive_supplement(self, request, code=None):
+        return self._command(ReceiveSupplementSerializer, services.dossier_receive_supplement)
+
+    @extend_schema(request=ReappointSerializer, responses=COMMAND_RESPONSES)
+    @action(detail=True, methods=["post"], command=Action.REAPPOINT, filter_backends=[])
+    def reappoint(self, request, code=None):
+        return self._command(ReappointSerializer, services.dossier_reappoint)
+
+    @extend_schema(request=EndSerializer, responses=COMMAND_RESPONSES)
+    @action(detail=True, methods=["post"], command=Action.END, filter_backends=[])
+    def end(self, request, code=None):
+        return self._command(EndSerializer, services.dossier_end)
+
+    # ``return`` is a Python keyword, hence the method name.
+    @extend_schema(request=ReturnSerializer, responses=COMMAND_RESPONSES)
+    @action(
+        detail=True, methods=["post"], url_path="return", url_name="return", command=Action.RETURN, filter_backends=[]
+    )
+    def return_result(self, request, code=None):
+        return self._command(ReturnSerializer, services.dossier_return)
+
+    @extend_schema(request=RatingSerializer, responses=COMMAND_RESPONSES)
+    @action(detail=True, methods=["post"], command=Action.RATE, filter_backends=[])
+    def rating(self, request, code=None):
+        return self._command(RatingSerializer, services.dossier_rate)
+
+    @extend_schema(responses=DossierEventSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def events(self, request, code=None):
+        page = self.paginate_queryset(selectors.dossier_events(self.get_object()))
+        return self.get_paginated_response(DossierEventSerializer(page, many=True).data)

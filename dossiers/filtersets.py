@@ -1,0 +1,100 @@
+"""Filters of the dossier list (API ``?name=value``), each tested in tests/test_filtersets.py."""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
+
+from config.api import CodeFilter
+from procedures.models import Field, Procedure
+from units.models import Unit
+
+from .choices import Channel, Outcome, Status, Timeliness
+from .models import Dossier
+from .selectors import local_today
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """The requested order, then the newest id first, so pages neither repeat nor skip rows on ties."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.order_by(*qs.query.order_by, "-id")
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """``true``/``false`` (or ``1``/``0``); anything else is an error, not a silently ignored filter."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("Use true or false.")}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        normalised = value.lower() if isinstance(value, str) else value
+        if normalised in (True, "true", "1"):
+            return True
+        if normalised in (False, "false", "0"):
+            return False
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class DossierFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    unit = CodeFilter(relation="unit", queryset=Unit.objects.all(), label=_("Resolving unit (code)"))
+    subtree = django_filters.ModelChoiceFilter(
+        field_name="unit",
+        to_field_name="code",
+        queryset=Unit.objects.all(),
+        method="filter_subtree",
+        label=_("Unit and its sub-units (code)"),
+    )
+    procedure = CodeFilter(relation="procedure", queryset=Procedure.objects.all(), label=_("Procedure (code)"))
+    field = CodeFilter(relation="field", queryset=Field.objects.all(), label=_("Field (code)"))
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    outcome = django_filters.MultipleChoiceFilter(choices=Outcome.choices)
+    timeliness = django_filters.MultipleChoiceFilter(choices=Timeliness.choices)
+    received_from = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="gte", label=_("Received on or after")
+    )
+    received_to = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="lte", label=_("Received on or before")
+    )
+    ended_from = django_filters.DateFilter(field_name="ended_on", lookup_expr="gte", label=_("Ended on or after"))
+    ended_to = django_filters.DateFilter(field_name="ended_on", lookup_expr="lte", label=_("Ended on or before"))
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue today"))
+    due_soon = StrictBooleanFilter(method="filter_due_soon", label=_("Due soon"))
+    ordering = StableOrderingFilter(fields=("received_at", "appointment_date", "code"))
+
+    class Meta:
+        model = Dossier
+        fields = ["unit", "procedure", "field", "channel", "status", "outcome", "timeliness"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__icontains=value) | Q(applicant_name__icontains=value))
+
+    def filter_subtree(self, queryset, name, value):
+        return queryset.filter(unit__in=Unit.objects.subtree(value)) if value else queryset
+
+    # ``false`` keeps the complement, so the queryset method's rule decides both ways.
+    def filter_overdue(self, queryset, name, value):
+        if value:
+            return queryset.overdue(on=local_today())
+        return queryset.exclude(pk__in=Dossier.objects.overdue(on=local_today()).values("pk"))
+
+    def filter_due_soon(self, queryset, name, value):
+        if value:
+            return queryset.due_soon(on=local_today())
+        return queryset.exclude(pk__in=Dossier.objects.due_soon(on=local_today()).values("pk"))

@@ -1,0 +1,80 @@
+"""Reads of dossiers that the API, the screens and the exports reuse.
+
+Lists show derived fields (overdue, due soon, next actions) for every row, so everything here works
+from the stored projection on the ``Dossier`` row: no query per row.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from units.access import Access
+
+from .choices import Action, Status
+from .deadlines import DossierState, allowed_actions, local_date
+from .models import Dossier
+from .workdays import add_working_days
+
+
+def local_today() -> datetime.date:
+    """Today's date in the ministry's time zone (overdue and due soon are judged on it)."""
+    return local_date(timezone.now())
+
+
+def dossiers_visible_to(access: Access):
+    """Dossiers ``access`` may read, joined with what a list row shows (no query per row)."""
+    return access.readable(Dossier.objects.select_related("procedure", "unit", "field"))
+
+
+def dossier_events(dossier: Dossier):
+    """The dossier's timeline, oldest first, with who recorded each step."""
+    return dossier.events.select_related("by").order_by("sequence")
+
+
+def dossier_state(dossier: Dossier) -> DossierState:
+    """The projection stored on the row as a ``DossierState`` (no query, unlike replaying events)."""
+    return DossierState(**{name: getattr(dossier, name) for name in DossierState.STORED_FIELDS})
+
+
+def due_soon_last_day(on: datetime.date) -> datetime.date:
+    """The last appointment date that counts as due soon on ``on`` (same rule as ``due_soon()``)."""
+    return add_working_days(on, settings.TTHC_DUE_SOON_WORKING_DAYS)
+
+
+def is_due_soon(dossier: Dossier, *, on: datetime.date, last_day: datetime.date | None = None) -> bool:
+    """The row-level twin of ``DossierQuerySet.due_soon``; pass ``last_day`` once for a whole list."""
+    last_day = last_day or due_soon_last_day(on)
+    return dossier.status == Status.PROCESSING and on <= dossier.appointment_date <= last_day
+
+
+def may_take(access: Access, action: str, *, unit_id: int) -> bool:
+    """Whether the principal's role lets them take ``action`` on a dossier of ``unit_id``.
+
+    Those who process the unit's dossiers (its officers, the ministry office, a write token) take
+    every step; a unit head reads the subtree and may only approve a re-appointment there.
+    """
+    if access.can_write_unit(unit_id):
+        return True
+    return action == Action.REAPPOINT and access.can_approve_unit(unit_id)
+
+
+def actions_for(dossier: Dossier, *, access: Access, on: datetime.date) -> list[str]:
+    """The steps the principal may take on ``dossier`` on ``on``: allowed by its state and by their role."""
+    return [
+        action
+        for action in allowed_actions(dossier_state(dossier), on=on)
+        if may_take(access, action, unit_id=dossier.unit_id)
+    ]
+
+
+def shows_personal_data(access: Access, *, unit_id: int) -> bool:
+    """Applicants' ID numbers and phones are shown in full only to those who process the unit's dossiers."""
+    return access.can_write_unit(unit_id)
+
+
+def mask(value: str) -> str:
+    """``0912345678`` → ``0912***678``: enough to recognise a number on the phone, not to reuse it."""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return f"{value[:4]}{'*' * (len(value) - 7)}{value[-3:]}"
