@@ -1,0 +1,184 @@
+"""Forms of the dossier screens: the reception desk and one form per step of the lifecycle.
+
+The forms only parse what the officer typed; every rule (future times, abolished procedures,
+which step is allowed now) lives in ``dossiers.services``, whose ``ValidationError`` messages are
+put back on the fields by ``add_service_errors`` so that the API and the screens say the same.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from procedures.models import Procedure
+
+from .choices import ApplicantKind, Channel, Outcome
+from .models import Dossier
+
+LOCAL_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; the value is read in the ministry's time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=LOCAL_DATETIME_FORMAT)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class BootstrapFormMixin:
+    """Bootstrap 5 classes on every widget, and ``is-invalid`` on the fields with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                css_class = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css_class = "form-select"
+            else:
+                css_class = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css_class}".strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on the fields it names, the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, messages)
+
+
+class ProcedureChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, procedure):
+        return f"{procedure.code} – {procedure.name} ({procedure.unit.code})"
+
+
+class ReceiveForm(BootstrapFormMixin, forms.Form):
+    """What the one-stop desk records when a dossier comes in."""
+
+    procedure = ProcedureChoiceField(label=_("Procedure"), queryset=Procedure.objects.none())
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.IN_PERSON)
+    applicant_kind = forms.ChoiceField(
+        label=_("Applicant kind"), choices=ApplicantKind.choices, initial=ApplicantKind.PERSON
+    )
+    applicant_name = forms.CharField(label=_("Applicant name"), max_length=255)
+    applicant_id_number = forms.CharField(label=_("ID or tax number"), max_length=20, required=False)
+    applicant_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    applicant_email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    applicant_address = forms.CharField(label=_("Address"), max_length=500, required=False)
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        required=False,
+        widget=LocalDateTimeInput(),
+        help_text=_("Leave empty for now; fill in only to record a dossier received earlier."),
+    )
+    note = forms.CharField(
+        label=_("Documents received"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Printed on the receipt, e.g. the list of documents and the number of copies."),
+    )
+    fee_amount = forms.DecimalField(label=_("Fee (VND)"), max_digits=14, decimal_places=0, initial=0, required=False)
+    fee_paid_online = forms.BooleanField(label=_("Fee paid online"), required=False)
+    result_electronic = forms.BooleanField(label=_("Electronic result"), required=False)
+    documents_digitised = forms.BooleanField(label=_("Documents digitised"), required=False)
+
+    def __init__(self, *args, procedures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].queryset = procedures
+
+    def clean_fee_amount(self):
+        return self.cleaned_data["fee_amount"] or 0
+
+
+class ActionForm(BootstrapFormMixin, forms.Form):
+    """Fields every lifecycle step has: when it happened and the version of the dossier it was made on."""
+
+    at = forms.DateTimeField(
+        label=_("At"),
+        required=False,
+        widget=LocalDateTimeInput(),
+        help_text=_("Leave empty for now; fill in only to record a step taken earlier."),
+    )
+    # The dossier's event count when the page was loaded: a step someone else recorded meanwhile
+    # makes the service refuse this one instead of silently acting on a dossier the officer has
+    # not seen.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    field_order = ["outcome", "new_date", "satisfied", "reason", "note", "comment", "at"]
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", dossier.event_count)
+        super().__init__(*args, **kwargs)
+        self.dossier = dossier
+
+    def service_arguments(self) -> dict:
+        """Keyword arguments of the step's service, besides ``dossier`` and ``by``."""
+        data = dict(self.cleaned_data)
+        data["expected_version"] = data.pop("version")
+        return data
+
+
+class RequestSupplementForm(ActionForm):
+    note = forms.CharField(
+        label=_("What the applicant must supplement"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+
+class ReceiveSupplementForm(ActionForm):
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ReappointForm(ActionForm):
+    new_date = forms.DateField(label=_("New appointment date"), widget=DateInput(), required=False)
+    reason = forms.CharField(
+        label=_("Reason for the delay"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("Printed in the apology letter."),
+    )
+
+
+class EndForm(ActionForm):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required when the dossier is refused or stopped: state the reason."),
+    )
+
+
+class ReturnForm(ActionForm):
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class RateForm(ActionForm):
+    satisfied = forms.TypedChoiceField(
+        label=_("Was the applicant satisfied?"),
+        choices=[("true", _("Satisfied")), ("false", _("Not satisfied"))],
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Applicant's comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dossiers"
+urlpatterns = [
+    path("", views.DossierListView.as_view(), name="list"),
+    path("new/", views.DossierReceiveView.as_view(), name="receive"),
+    path("<str:code>/", views.DossierDetailView.as_view(), name="detail"),
+    path("<str:code>/actions/<str:action>/", views.DossierActionView.as_view(), name="action"),
+    path("<str:code>/receipt/", views.ReceiptView.as_view(), name="receipt"),
+    path("<str:code>/apology/", views.ApologyView.as_view(), name="apology"),
+]

@@ -1,0 +1,386 @@
+"""Web pages for officers: the dossier list, the reception desk, a dossier's history and steps, printables.
+
+Views stay thin: they resolve the dossier among those the user may read (404 otherwise), check
+that the user may take the step (403), and call one service. A service's ``ValidationError`` goes
+back onto the form's fields; its ``ConflictError`` (a step no longer allowed, a dossier changed
+by someone else since the page was loaded) is shown above the form with HTTP 409.
+"""
+
+import datetime
+from functools import cached_property
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+
+from config.exceptions import ConflictError
+from procedures.models import Field, Procedure
+from units.access import Access, access_for_request, units_visible_to
+from units.models import Tenure, Unit
+
+from . import services
+from .choices import Action, Channel, EventKind, Outcome, Status, Timeliness
+from .deadlines import derive_state, last_day_to_reappoint, local_date
+from .filtersets import DossierFilterSet
+from .forms import (
+    EndForm,
+    RateForm,
+    ReappointForm,
+    ReceiveForm,
+    ReceiveSupplementForm,
+    RequestSupplementForm,
+    ReturnForm,
+    add_service_errors,
+)
+from .models import Dossier
+from .selectors import (
+    actions_for,
+    dossier_events,
+    dossiers_visible_to,
+    due_soon_last_day,
+    is_due_soon,
+    local_today,
+    mask,
+    may_take,
+    shows_personal_data,
+)
+from .workdays import working_days_between
+
+
+def may_receive(access: Access) -> bool:
+    """Whether the user processes dossiers of at least one unit."""
+    return access.write_all or bool(access.write_unit_ids)
+
+
+class DossierReaderMixin(LoginRequiredMixin):
+    """Pages for logged-in users who may read the dossiers of at least one unit."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.access.can_read_anything:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def access(self) -> Access:
+        return access_for_request(self.request)
+
+    @cached_property
+    def dossier(self) -> Dossier:
+        """The dossier of the URL, or 404 when it does not exist or the user may not read it."""
+        dossiers = dossiers_visible_to(self.access).select_related("procedure_version")
+        return get_object_or_404(dossiers, code=self.kwargs["code"])
+
+    @cached_property
+    def events(self) -> list:
+        return list(dossier_events(self.dossier))
+
+
+# --- The list ---------------------------------------------------------------------------------
+
+
+class DossierListView(DossierReaderMixin, FilterView):
+    """Dossiers the user may read, with the API's filters (``?status=processing&overdue=true``), 50 a page.
+
+    The number of queries does not depend on the page size: procedure, unit and field come joined
+    and the deadline badges are computed from the stored dates.
+    """
+
+    filterset_class = DossierFilterSet
+    template_name = "dossiers/dossier_list.html"
+    context_object_name = "dossiers"
+    paginate_by = 50
+    filter_names = (
+        "q",
+        "unit",
+        "procedure",
+        "field",
+        "channel",
+        "status",
+        "timeliness",
+        "received_from",
+        "received_to",
+        "overdue",
+        "due_soon",
+    )
+
+    def get_queryset(self):
+        return dossiers_visible_to(self.access)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = local_today()
+        last_due_soon_day = due_soon_last_day(today)
+        for dossier in context["dossiers"]:
+            shown = shows_personal_data(self.access, unit_id=dossier.unit_id)
+            dossier.id_number_shown = dossier.applicant_id_number if shown else mask(dossier.applicant_id_number)
+            dossier.phone_shown = dossier.applicant_phone if shown else mask(dossier.applicant_phone)
+            dossier.overdue_days = overdue_days(dossier, today)
+            dossier.due_soon = is_due_soon(dossier, on=today, last_day=last_due_soon_day)
+        query = self.request.GET
+        context.update(
+            today=today,
+            units=units_visible_to(self.access).order_by("path"),
+            fields=Field.objects.order_by("name_vi"),
+            procedures=self.access.readable(Procedure.objects.all())
+            .order_by("code")
+            .only("code", "name_vi", "name_en"),
+            channel_choices=Channel.choices,
+            status_choices=Status.choices,
+            timeliness_choices=Timeliness.choices,
+            # The bar shows one value per filter (the API accepts several: ?status=a&status=b).
+            selected={name: query.get(name, "") for name in self.filter_names},
+            is_filtered=any(query.get(name) for name in self.filter_names),
+            may_receive=may_receive(self.access),
+        )
+        return context
+
+
+def overdue_days(dossier: Dossier, today: datetime.date) -> int:
+    """Working days an open dossier is past its appointment date (0 when it is not)."""
+    return working_days_between(dossier.appointment_date, today) if dossier.is_overdue(today) else 0
+
+
+# --- Reception --------------------------------------------------------------------------------
+
+
+class DossierReceiveView(DossierReaderMixin, FormView):
+    """The one-stop desk: record a dossier, give it its code and appointment date."""
+
+    form_class = ReceiveForm
+    template_name = "dossiers/dossier_receive.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_receive(self.access):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["procedures"] = self.access.writable(Procedure.objects.select_related("unit")).order_by("code")
+        return kwargs
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        applicant = services.Applicant(
+            name=data["applicant_name"],
+            kind=data["applicant_kind"],
+            id_number=data["applicant_id_number"],
+            phone=data["applicant_phone"],
+            email=data["applicant_email"],
+            address=data["applicant_address"],
+        )
+        try:
+            dossier = services.dossier_receive(
+                procedure=data["procedure"],
+                channel=data["channel"],
+                applicant=applicant,
+                by=self.request.user,
+                received_at=data["received_at"],
+                fee_amount=data["fee_amount"],
+                fee_paid_online=data["fee_paid_online"],
+                result_electronic=data["result_electronic"],
+                documents_digitised=data["documents_digitised"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            format_html(
+                '{} <a class="alert-link" href="{}" target="_blank">{}</a>',
+                _("Dossier %(code)s received; appointment date %(date)s.")
+                % {"code": dossier.code, "date": dossier.appointment_date.strftime("%d/%m/%Y")},
+                reverse("dossiers:receipt", args=[dossier.code]),
+                _("Print the receipt"),
+            ),
+        )
+        return redirect("dossiers:detail", code=dossier.code)
+
+
+# --- One dossier ------------------------------------------------------------------------------
+
+
+class DossierDetailView(DossierReaderMixin, TemplateView):
+    """Everything about one dossier: its fields, derived dates, history and the steps open to the user."""
+
+    template_name = "dossiers/dossier_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dossier = self.dossier
+        today = local_today()
+        shown = shows_personal_data(self.access, unit_id=dossier.unit_id)
+        context.update(
+            dossier=dossier,
+            events=[(event, event_details(event)) for event in self.events],
+            today=today,
+            actions=[(action, Action(action).label) for action in actions_for(dossier, access=self.access, on=today)],
+            id_number_shown=dossier.applicant_id_number if shown else mask(dossier.applicant_id_number),
+            phone_shown=dossier.applicant_phone if shown else mask(dossier.applicant_phone),
+            overdue_days=overdue_days(dossier, today),
+            due_soon=is_due_soon(dossier, on=today),
+            was_reappointed=any(event.kind == EventKind.REAPPOINTED for event in self.events),
+            receiving_officer=self.events[0].by if self.events else None,
+        )
+        return context
+
+
+def event_details(event) -> list[tuple[str, str]]:
+    """What an event's data says, as (label, value) lines for the timeline."""
+    data = event.data or {}
+    if event.kind == EventKind.RECEIVED and data.get("channel") in Channel.values:
+        return [(_("Channel"), Channel(data["channel"]).label)]
+    if event.kind == EventKind.REAPPOINTED and data.get("new_date"):
+        return [(_("New appointment date"), datetime.date.fromisoformat(data["new_date"]).strftime("%d/%m/%Y"))]
+    if event.kind == EventKind.ENDED and data.get("outcome") in Outcome.values:
+        return [(_("Outcome"), Outcome(data["outcome"]).label)]
+    if event.kind == EventKind.RATED and "satisfied" in data:
+        return [(_("Rating"), _("Satisfied") if data["satisfied"] else _("Not satisfied"))]
+    return []
+
+
+ACTION_FORMS = {
+    Action.REQUEST_SUPPLEMENT: (RequestSupplementForm, services.dossier_request_supplement),
+    Action.RECEIVE_SUPPLEMENT: (ReceiveSupplementForm, services.dossier_receive_supplement),
+    Action.REAPPOINT: (ReappointForm, services.dossier_reappoint),
+    Action.END: (EndForm, services.dossier_end),
+    Action.RETURN: (ReturnForm, services.dossier_return),
+    Action.RATE: (RateForm, services.dossier_rate),
+}
+
+
+class DossierActionView(DossierReaderMixin, FormView):
+    """One step of the lifecycle (``/dossiers/<code>/actions/<action>/``), through its service."""
+
+    template_name = "dossiers/dossier_action.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["action"] not in ACTION_FORMS:
+            raise Http404
+        # The dossier is resolved first: one the user may not read is a 404, not a 403.
+        if (
+            request.user.is_authenticated
+            and self.access.can_read_anything
+            and not may_take(self.access, self.action, unit_id=self.dossier.unit_id)
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def action(self) -> str:
+        return self.kwargs["action"]
+
+    def get_form_class(self):
+        return ACTION_FORMS[self.action][0]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "dossier": self.dossier}
+
+    def form_valid(self, form):
+        service = ACTION_FORMS[self.action][1]
+        try:
+            dossier = service(dossier=self.dossier, by=self.request.user, **form.service_arguments())
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        except ConflictError as error:
+            return self.render_to_response(self.get_context_data(form=form, conflict=error.message), status=409)
+        messages.success(self.request, self.success_message(dossier))
+        return redirect("dossiers:detail", code=dossier.code)
+
+    def success_message(self, dossier: Dossier) -> str:
+        if self.action == Action.REAPPOINT:
+            return format_html(
+                '{} <a class="alert-link" href="{}" target="_blank">{}</a>',
+                _("Dossier %(code)s re-appointed to %(date)s.")
+                % {"code": dossier.code, "date": dossier.reappointed_date.strftime("%d/%m/%Y")},
+                reverse("dossiers:apology", args=[dossier.code]),
+                _("Print the apology letter"),
+            )
+        return _("%(step)s: recorded for dossier %(code)s.") % {"step": Action(self.action).label, "code": dossier.code}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = local_today()
+        context.update(
+            dossier=self.dossier,
+            action=self.action,
+            action_label=Action(self.action).label,
+            allowed_today=self.action in actions_for(self.dossier, access=self.access, on=today),
+            last_day_to_reappoint=last_day_to_reappoint(self.dossier.appointment_date),
+            today=today,
+        )
+        return context
+
+
+# --- Printables -------------------------------------------------------------------------------
+
+
+def _ministry_of(unit: Unit) -> Unit:
+    """The root of the unit's tree (the ministry), named first in an official letterhead."""
+    root_id = int(unit.path.strip("/").split("/")[0])
+    return unit if root_id == unit.pk else Unit.objects.get(pk=root_id)
+
+
+class ReceiptView(DossierReaderMixin, TemplateView):
+    """Giấy tiếp nhận hồ sơ và hẹn trả kết quả: handed to the applicant at the desk."""
+
+    template_name = "dossiers/print_receipt.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dossier = self.dossier
+        supplements = [event for event in self.events if event.kind == EventKind.SUPPLEMENT_RECEIVED]
+        context.update(
+            dossier=dossier,
+            ministry=_ministry_of(dossier.unit),
+            received_event=self.events[0],
+            # A supplement moves the appointment date: a receipt printed afterwards gives the new one.
+            last_supplement=supplements[-1] if supplements else None,
+        )
+        return context
+
+
+class ApologyView(DossierReaderMixin, TemplateView):
+    """Văn bản xin lỗi và hẹn lại ngày trả kết quả, signed by the unit's head on the day of the apology."""
+
+    template_name = "dossiers/print_apology.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dossier = self.dossier
+        positions = [i for i, event in enumerate(self.events) if event.kind == EventKind.REAPPOINTED]
+        if not positions:
+            raise Http404
+        position = positions[-1]
+        apology = self.events[position]
+        apology_day = local_date(apology.at)
+        # The appointment date the applicant had been promised when the apology was written.
+        before = derive_state(self.events[:position], processing_days=dossier.processing_days)
+        head = (
+            Tenure.objects.heads()
+            .filter(unit=dossier.unit)
+            .active_on(apology_day)
+            .select_related("person")
+            .order_by("-start_date")
+            .first()
+        )
+        context.update(
+            dossier=dossier,
+            ministry=_ministry_of(dossier.unit),
+            apology=apology,
+            apology_day=apology_day,
+            original_appointment_date=before.appointment_date,
+            new_date=datetime.date.fromisoformat(apology.data["new_date"]),
+            reason=apology.data.get("reason") or apology.note,
+            head=head.person if head else None,
+        )
+        return context
