@@ -1,9 +1,12 @@
-"""API plumbing shared by every app: pagination and error translation."""
+"""API plumbing shared by every app: pagination, error translation, objects by code."""
 
+import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -14,6 +17,27 @@ from config.exceptions import ConflictError
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A related object written and shown by its code (``"unit": "QLD"``), never by its id.
+
+    ``unknown_message`` is a ``str.format`` template with ``{value}``, e.g. "No unit has the code {value}."
+    """
+
+    def __init__(self, *, unknown_message, slug_field="code", **kwargs):
+        super().__init__(slug_field=slug_field, error_messages={"does_not_exist": unknown_message}, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)  # the schema generator cannot follow ``__code`` itself
+class CodeFilter(django_filters.ModelMultipleChoiceFilter):
+    """Rows whose related object has one of the given codes (``?unit=QLD&unit=ATTP``).
+
+    An unknown code is a 400 naming the filter, not an empty list that looks like "none".
+    """
+
+    def __init__(self, *, relation: str, queryset, **kwargs):
+        super().__init__(field_name=f"{relation}__code", to_field_name="code", queryset=queryset, **kwargs)
 
 
 def _validation_detail(error: DjangoValidationError) -> dict:
