@@ -24,6 +24,16 @@ def _service_requirements(request):
 
 
 @pytest.fixture(autouse=True)
+def _english_for_direct_calls():
+    """Services called directly speak English (the msgids) in tests; pages still go through
+    LocaleMiddleware, which serves Vietnamese by default."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar():
     """Each test starts from the calendar as the database holds it."""
     from dossiers.workdays import invalidate_calendar

@@ -32,7 +32,7 @@ from .deadlines import (
     local_date,
 )
 from .models import Dossier, DossierCodeCounter, DossierEvent
-from .workdays import get_calendar
+from .workdays import FIRST_YEAR, LAST_YEAR, get_calendar
 
 # Remote systems' clocks drift a little; an `at` this far ahead of ours is still "now".
 FUTURE_TOLERANCE = datetime.timedelta(seconds=60)
@@ -58,7 +58,16 @@ def _validate_at(at: datetime.datetime | None, *, field: str = "at") -> datetime
         raise ValidationError({field: _("Give the time with its time zone, e.g. 2025-11-03T10:00:00+07:00.")})
     if at > now + FUTURE_TOLERANCE:
         raise ValidationError({field: _("This time lies in the future.")})
+    _validate_in_calendar(local_date(at), field=field)
     return at
+
+
+def _validate_in_calendar(day: datetime.date, *, field: str) -> None:
+    """Deadlines can only be counted on the years the working-day calendar covers."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR - 1:
+        raise ValidationError(
+            {field: _("Dates must lie between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR - 1}}
+        )
 
 
 def _validate_applicant(applicant: Applicant) -> None:
@@ -309,6 +318,8 @@ def dossier_reappoint(
         raise ValidationError({"reason": _("Give the reason for the delay; it is printed in the apology letter.")})
     if new_date is None:
         raise ValidationError({"new_date": _("Give the new date.")})
+
+    _validate_in_calendar(new_date, field="new_date")
 
     def check(state: DossierState):
         if new_date <= state.appointment_date:

@@ -325,3 +325,16 @@ class TestQuerysets:
         assert list(Dossier.objects.due_soon(on=on)) == [due_12]
         assert set(Dossier.objects.open()) == {due_10, due_12, due_17}
         assert list(Dossier.objects.ended_between(D(2025, 11, 4), D(2025, 11, 4))) == [ended]
+
+
+def test_dates_outside_the_calendar_are_field_errors_not_crashes(receive, officer_a):
+    with pytest.raises(ValidationError) as error:
+        receive(local(1999, 12, 31, 10))
+    assert set(error.value.message_dict) == {"received_at"}
+    dossier = receive(local(2025, 11, 3, 10))
+    with pytest.raises(ValidationError) as error:
+        services.dossier_reappoint(
+            dossier=dossier, by=officer_a, new_date=D(2205, 1, 1), reason="x", at=local(2025, 11, 5)
+        )
+    assert set(error.value.message_dict) == {"new_date"}
+    assert Dossier.objects.get().reappointment_count == 0
