@@ -54,7 +54,7 @@ def load(count: int, years: int, results: dict) -> tuple[datetime.date, datetime
 
     with timed(results, "migrate and seed the catalogue"):
         call_command("migrate", verbosity=0)
-        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed at exit
+        call_command("seed_demo", dossiers=0, stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed at exit
     end = timezone.localdate()
     start = end.replace(year=end.year - years)
     with timed(results, f"generate {count:,} dossiers"), tqdm(total=count, unit="dossier") as bar:

@@ -6,6 +6,7 @@ from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
@@ -36,9 +37,9 @@ def row_counts() -> dict[str, int]:
     return counts
 
 
-def seed(*args) -> str:
+def seed(*args, dossiers: int = 0) -> str:
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    call_command("seed_demo", *args, f"--dossiers={dossiers}", stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
@@ -206,3 +207,26 @@ def test_the_2025_plans_add_up_to_about_the_ministrys_reported_cut(seeded):
     assert abs(summary.cost_cut_percent - 20) <= 3
     assert abs(summary.conditions_cut_percent - 31) <= 3
     assert f"processing time {summary.days_cut_percent}%" in seeded.second
+
+
+@time_machine.travel(datetime.datetime(2024, 3, 31, 20, tzinfo=datetime.UTC), tick=False)
+def test_dossiers_are_topped_up_to_the_wanted_count_with_their_statistics():
+    from dossiers.models import DailyStat, Dossier, StatsRun
+
+    seed(dossiers=120)
+    assert Dossier.objects.count() == 120
+    assert DailyStat.objects.exists()
+    assert StatsRun.objects.count() == 1
+    # Running again with the same count adds nothing; a larger count adds only the difference.
+    seed(dossiers=120)
+    assert (Dossier.objects.count(), StatsRun.objects.count()) == (120, 1)
+    seed(dossiers=150)
+    assert Dossier.objects.count() == 150
+    assert Dossier.objects.values("code").distinct().count() == 150
+
+
+def test_negative_dossier_count_is_refused():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="cannot be negative"):
+        seed(dossiers=-1)

@@ -19,9 +19,14 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
 
+from dossiers.demo import generate_dossiers
+from dossiers.models import Dossier
+from dossiers.rollups import stats_backfill
 from procedures.choices import ChangeKind, CompetentLevel, OnlineService
 from procedures.models import Field, Procedure, ProcedureVersion, ReductionPlan
 from procedures.selectors import reduction_summary
@@ -30,6 +35,8 @@ from units.models import ApiToken, Membership, Person, Tenure, Unit
 
 D = datetime.date
 RANDOM_SEED = 2026
+DEMO_DOSSIERS = 5000
+DOSSIERS_FROM = D(2024, 1, 1)
 DEMO_PASSWORD = "tthc@2026"
 PLAN_YEAR = 2025
 # The Ministry of Health's reported cuts for 2025 (DESIGN.md, "Procedures"): the plans are built
@@ -653,8 +660,17 @@ class Command(BaseCommand):
             action="store_true",
             help=f"Issue a new key for {API_CLIENT_USERNAME}'s API token (the old key stops working) and print it.",
         )
+        parser.add_argument(
+            "--dossiers",
+            type=int,
+            default=DEMO_DOSSIERS,
+            help=f"How many demo dossiers there should be, received since {DOSSIERS_FROM:%d/%m/%Y} "
+            f"(default {DEMO_DOSSIERS}; only the missing ones are added; 0 adds none).",
+        )
 
-    def handle(self, *args, rotate_token: bool = False, **options):
+    def handle(self, *args, rotate_token: bool = False, dossiers: int = DEMO_DOSSIERS, **options):
+        if dossiers < 0:
+            raise CommandError("--dossiers cannot be negative.")
         self.rng = random.Random(RANDOM_SEED)
         with transaction.atomic():
             self.units = self._seed_units()
@@ -665,9 +681,25 @@ class Command(BaseCommand):
             procedures = self._seed_procedures(rows)
             self._seed_reduction_plans(rows, procedures)
             token_message = self._seed_api_token(rotate=rotate_token)
+        self._seed_dossiers(dossiers)
         self._print_logins(token_message)
 
     # --- steps ----------------------------------------------------------------------------
+
+    def _seed_dossiers(self, wanted: int) -> None:
+        """Demo dossiers since January 2024 (bulk, not through the services) and their statistics."""
+        existing = Dossier.objects.count()
+        missing = max(wanted - existing, 0)
+        if missing:
+            with tqdm(total=missing, unit="dossier", desc="  dossiers", file=self.stderr._out) as bar:
+                generate_dossiers(count=missing, start=DOSSIERS_FROM, seed=RANDOM_SEED + existing, progress=bar.update)
+        self._report("dossiers", existing + missing, missing)
+        if missing:
+            yesterday = timezone.localdate() - datetime.timedelta(days=1)
+            days = (yesterday - DOSSIERS_FROM).days + 1
+            with tqdm(total=days, unit="day", desc="  statistics", file=self.stderr._out) as bar:
+                run = stats_backfill(date_from=DOSSIERS_FROM, date_to=yesterday, progress=bar.update)
+            self._report("statistics days", run.days_computed, run.days_computed)
 
     def _report(self, label: str, total: int, created: int) -> None:
         self.stdout.write(f"  {label:<22} {total:>4}  ({created} new)")
