@@ -1,0 +1,760 @@
+"""Importing dossiers from CSV or XLSX files (provincial one-stop systems, national portal exports).
+
+Three plain steps, each usable on its own:
+
+* ``read_table`` reads the file into rows keyed by canonical column name, or raises
+  ``ImportFileError`` before anything is written (wrong extension, missing required columns, ...);
+* ``parse_row`` turns one row into a typed ``DossierRecord`` or raises ``RowRejected`` with every
+  format problem of that row at once;
+* ``import_record`` receives the dossier through ``dossiers.services`` and replays its lifecycle
+  steps in time order inside a savepoint, so a row imports whole or not at all.
+
+``import_table`` ties them together for a whole file. The import is idempotent by dossier code: a
+row whose code already exists is reported as already present and left alone, even if its content
+differs, so a file can be pushed again (or an interrupted import re-run) safely. The deadline rules
+themselves stay in the services: this module only parses and maps their messages to columns.
+"""
+
+import csv
+import datetime
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext, suppress
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.styles.numbers import is_datetime
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from config.exceptions import ConflictError
+from procedures.models import Procedure
+from units.access import Access
+
+from . import services
+from .choices import Action, ApplicantKind, Channel, Outcome
+from .models import Dossier
+from .workdays import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange
+
+REQUIRED_COLUMNS = ("code", "procedure_code", "channel", "applicant_name", "received_at")
+OPTIONAL_COLUMNS = (
+    "applicant_kind",
+    "applicant_id_number",
+    "applicant_phone",
+    "applicant_email",
+    "applicant_address",
+    "fee_amount",
+    "fee_paid_online",
+    "result_electronic",
+    "documents_digitised",
+    "supplement_requested_at",
+    "supplement_note",
+    "supplement_received_at",
+    "reappointed_at",
+    "reappointed_date",
+    "reappoint_reason",
+    "ended_at",
+    "outcome",
+    "end_note",
+    "returned_at",
+    "satisfied",
+    "rating_comment",
+    "rated_at",
+)
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+# Rows are committed in batches, each row still in its own savepoint, to spare a commit (a disk
+# sync) per row; an interrupted import loses at most one batch and re-runs safely (idempotent).
+BATCH_SIZE = 200
+
+CHANNEL_WORDS = {
+    Channel.ONLINE.value: Channel.ONLINE,
+    Channel.IN_PERSON.value: Channel.IN_PERSON,
+    Channel.POSTAL.value: Channel.POSTAL,
+    "trực tuyến": Channel.ONLINE,
+    "trực tiếp": Channel.IN_PERSON,
+    "bưu chính": Channel.POSTAL,
+    "bưu chính công ích": Channel.POSTAL,
+}
+OUTCOME_WORDS = {
+    Outcome.RESOLVED.value: Outcome.RESOLVED,
+    Outcome.REFUSED.value: Outcome.REFUSED,
+    Outcome.STOPPED.value: Outcome.STOPPED,
+    Outcome.WITHDRAWN.value: Outcome.WITHDRAWN,
+    "đã giải quyết": Outcome.RESOLVED,
+    "từ chối": Outcome.REFUSED,
+    "dừng": Outcome.STOPPED,
+    "dừng giải quyết": Outcome.STOPPED,
+    "rút": Outcome.WITHDRAWN,
+    "rút hồ sơ": Outcome.WITHDRAWN,
+}
+APPLICANT_KIND_WORDS = {
+    ApplicantKind.PERSON.value: ApplicantKind.PERSON,
+    ApplicantKind.ORGANISATION.value: ApplicantKind.ORGANISATION,
+    "cá nhân": ApplicantKind.PERSON,
+    "tổ chức": ApplicantKind.ORGANISATION,
+}
+TRUE_WORDS = frozenset({"1", "true", "có", "x"})
+FALSE_WORDS = frozenset({"0", "false", "không"})
+
+DATETIME_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+# An ISO 8601 value must carry a time: the hour decides whether a dossier counts from today or
+# the next working day (the cut-off), so a bare date is not silently read as midnight.
+ISO_WITH_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+WHOLE_NUMBER = re.compile(r"^\d{1,3}(?:([.,\s])\d{3}(?:\1\d{3})*)?$|^\d+$")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; nothing was written."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one row, named by the column a person must correct."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self):
+        return _("row %(row)d: %(column)s: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class RowRejected(Exception):
+    """A row that cannot be imported, with every reason found."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A non-empty row of the file: its number as a spreadsheet shows it (header = 1) and its cells."""
+
+    number: int
+    values: dict[str, Any]
+    extra_cells: int = 0
+
+
+@dataclass(frozen=True)
+class Table:
+    """A file's known columns, the columns it has that we do not know, and its non-empty rows."""
+
+    columns: tuple[str, ...]
+    unknown_columns: tuple[str, ...]
+    rows: list[SourceRow]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One lifecycle step of an imported dossier, applied through its service at ``at``."""
+
+    action: str
+    at: datetime.datetime
+    at_column: str
+    arguments: dict[str, Any]
+    # The service's error keys → the column holding that value in the file.
+    columns: dict[str, str]
+
+
+# When two steps carry the same time they happen in the order of a dossier's life.
+STEP_ORDER = (
+    Action.REQUEST_SUPPLEMENT,
+    Action.RECEIVE_SUPPLEMENT,
+    Action.REAPPOINT,
+    Action.END,
+    Action.RETURN,
+    Action.RATE,
+)
+STEP_SERVICES = {
+    Action.REQUEST_SUPPLEMENT: services.dossier_request_supplement,
+    Action.RECEIVE_SUPPLEMENT: services.dossier_receive_supplement,
+    Action.REAPPOINT: services.dossier_reappoint,
+    Action.END: services.dossier_end,
+    Action.RETURN: services.dossier_return,
+    Action.RATE: services.dossier_rate,
+}
+# dossier_receive's error keys → columns (the rest have the same name as the column).
+RECEIVE_COLUMNS = {"procedure": "procedure_code", "at": "received_at"}
+
+
+@dataclass(frozen=True)
+class DossierRecord:
+    """A parsed row: everything ``dossier_receive`` needs, then the later steps in time order."""
+
+    row: int
+    code: str
+    procedure: Procedure
+    channel: str
+    applicant: services.Applicant
+    received_at: datetime.datetime
+    fee_amount: Decimal = Decimal(0)
+    fee_paid_online: bool = False
+    result_electronic: bool = False
+    documents_digitised: bool = False
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows imported, rows already present, and the problems of the failed rows."""
+
+    imported: int = 0
+    already_present: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len({error.row for error in self.errors})
+
+
+# --- Reading the file ---------------------------------------------------------------------------
+
+
+def read_table(path: Path) -> Table:
+    """Read a ``.csv`` (UTF-8, comma or semicolon) or ``.xlsx`` (first sheet) file whose row 1 is the header."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ImportFileError(
+            _("%(name)s is not a .csv or .xlsx file; save it as CSV UTF-8 or Excel workbook (.xlsx).")
+            % {"name": path.name}
+        )
+    if not path.is_file():
+        raise ImportFileError(_("File %(path)s does not exist.") % {"path": path})
+    records = _csv_records(path) if suffix == ".csv" else _xlsx_records(path)
+    return _table(path, records, strict_width=suffix == ".csv")
+
+
+def _csv_records(path: Path) -> list[list[Any]]:
+    try:
+        # utf-8-sig drops the byte-order mark Excel writes in front of "CSV UTF-8" files.
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("%(name)s is not UTF-8 text; in Excel save it as “CSV UTF-8 (Comma delimited)”.") % {"name": path.name}
+        ) from None
+    header_line = text.split("\n", 1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(header_line, delimiters=",;").delimiter
+    except csv.Error:  # a single column: no delimiter to find
+        delimiter = ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise ImportFileError(
+            _("%(name)s is not a valid CSV file: %(error)s") % {"name": path.name, "error": error}
+        ) from None
+
+
+def _xlsx_records(path: Path) -> list[list[Any]]:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+        raise ImportFileError(_("%(name)s is not a valid Excel workbook (.xlsx).") % {"name": path.name}) from None
+    try:
+        sheet = workbook.active
+        # Some exporters write a wrong sheet size, and read-only mode would silently cut the rows
+        # and columns beyond it: read up to the last cell actually present instead.
+        sheet.reset_dimensions()
+        # Read-only sheets yield empty rows for the gaps, so list positions are spreadsheet row numbers.
+        return [[_xlsx_value(cell) for cell in row] for row in sheet.iter_rows()]
+    finally:
+        workbook.close()
+
+
+def _xlsx_value(cell) -> Any:
+    value = cell.value
+    # A cell formatted as a date alone reads back as midnight: keep it a date, so that a missing
+    # reception time is refused rather than invented (a real time, even if hidden, is kept).
+    if (
+        isinstance(value, datetime.datetime)
+        and value.time() == datetime.time()
+        and is_datetime(cell.number_format) == "date"
+    ):
+        return value.date()
+    return value
+
+
+def _normalise(value: str) -> str:
+    """Comparable form of a header or a value word: NFC (portals send decomposed Vietnamese), trimmed, lower-case."""
+    return " ".join(unicodedata.normalize("NFC", value).split()).lower()
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _table(path: Path, records: list[list[Any]], *, strict_width: bool) -> Table:
+    """Map the header to canonical columns and keep the non-empty rows.
+
+    ``strict_width`` (CSV): a filled cell right of the last header cell means the row's cells have
+    shifted, typically an unquoted delimiter inside an address, so that row is rejected. In a
+    workbook such a cell is only an unnamed column, ignored with a warning.
+    """
+    if not records or all(_is_empty(cell) for cell in records[0]):
+        raise ImportFileError(
+            _("%(name)s is empty: row 1 must be the header with the column names.") % {"name": path.name}
+        )
+    header = [_normalise(str(cell)) if not _is_empty(cell) else "" for cell in records[0]]
+    positions: dict[str, int] = {}
+    unknown = []
+    for position, name in enumerate(header):
+        if name in positions:
+            raise ImportFileError(_("Column %(column)s appears twice in the header.") % {"column": name})
+        if name in COLUMNS:
+            positions[name] = position
+        elif name and name not in unknown:
+            unknown.append(name)
+    missing = [name for name in REQUIRED_COLUMNS if name not in positions]
+    if missing:
+        raise ImportFileError(
+            _("%(name)s lacks the required columns: %(columns)s.") % {"name": path.name, "columns": ", ".join(missing)}
+        )
+    rows = []
+    unnamed_with_data: set[int] = set()
+    for number, cells in enumerate(records[1:], start=2):
+        if all(_is_empty(cell) for cell in cells):
+            continue
+        values = {name: cells[position] if position < len(cells) else None for name, position in positions.items()}
+        filled = [position for position, cell in enumerate(cells) if not _is_empty(cell)]
+        beyond = [position for position in filled if position >= len(header)]
+        unnamed_with_data.update(position for position in filled if position < len(header) and not header[position])
+        if not strict_width:
+            unnamed_with_data.update(beyond)
+        rows.append(SourceRow(number=number, values=values, extra_cells=len(beyond) if strict_width else 0))
+    unknown += [
+        _("column %(letter)s (no name in the header)") % {"letter": get_column_letter(position + 1)}
+        for position in sorted(unnamed_with_data)
+    ]
+    return Table(columns=tuple(positions), unknown_columns=tuple(unknown), rows=rows)
+
+
+# --- Parsing one row ----------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _procedure_code(value: Any) -> str:
+    # A spreadsheet may have turned the code 1.004560 into the number 1.00456.
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    return _text(value)
+
+
+def _in_calendar(day: datetime.date) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(
+            _("Dates must fall between %(first)d and %(last)d.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+
+
+def parse_datetime(value: Any) -> datetime.datetime:
+    """An aware datetime from ISO 8601, ``dd/mm/yyyy HH:MM[:SS]`` or an Excel datetime; no offset means local time."""
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    elif isinstance(value, datetime.date):
+        raise ValueError(_("Give the time as well as the date, e.g. 12/02/2026 10:00."))
+    else:
+        text = _text(value)
+        parsed = None
+        if ISO_WITH_TIME.match(text):
+            with suppress(ValueError):
+                parsed = datetime.datetime.fromisoformat(text)
+        for format_ in DATETIME_FORMATS:
+            if parsed is None:
+                with suppress(ValueError):
+                    parsed = datetime.datetime.strptime(text, format_)
+        if parsed is None:
+            raise ValueError(
+                _("“%(value)s” is not a date and time; use 2026-02-12T10:00:00+07:00 or 12/02/2026 10:00.")
+                % {"value": text}
+            )
+    _in_calendar(parsed.date())
+    if timezone.is_naive(parsed):
+        # One-stop desks record local time (Asia/Ho_Chi_Minh has no daylight saving, so no ambiguity).
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    return parsed
+
+
+def parse_date(value: Any) -> datetime.date:
+    """A date from ``yyyy-mm-dd``, ``dd/mm/yyyy`` or an Excel date."""
+    if isinstance(value, datetime.datetime):
+        parsed = value.date()
+    elif isinstance(value, datetime.date):
+        parsed = value
+    else:
+        text = _text(value)
+        parsed = None
+        for format_ in DATE_FORMATS:
+            if parsed is None:
+                with suppress(ValueError):
+                    parsed = datetime.datetime.strptime(text, format_).date()
+        if parsed is None:
+            raise ValueError(_("“%(value)s” is not a date; use 2026-03-05 or 05/03/2026.") % {"value": text})
+    _in_calendar(parsed)
+    return parsed
+
+
+def parse_bool(value: Any) -> bool | None:
+    """True or False from 1/0, true/false, có/không, x; None for an empty cell."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    word = _normalise(_text(value))
+    if not word:
+        return None
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(_("“%(value)s” is not yes or no; use 1/0, true/false, có/không or x.") % {"value": _text(value)})
+
+
+def parse_amount(value: Any) -> Decimal:
+    """A whole number of đồng; thousands may be grouped with dots, commas or spaces (150.000)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value < 0 or not float(value).is_integer():
+            raise ValueError(_("Give the fee in whole đồng, e.g. 150000."))
+        return Decimal(int(value))
+    text = _text(value)
+    if not WHOLE_NUMBER.match(text):
+        raise ValueError(_("Give the fee in whole đồng, e.g. 150000."))
+    return Decimal(re.sub(r"\D", "", text))
+
+
+def _word_parser(words: dict[str, str], message: str) -> Callable[[Any], str]:
+    """A parser accepting the keys of ``words`` in any case; ``message`` names the accepted words."""
+
+    def parse(value: Any) -> str:
+        word = _normalise(_text(value))
+        if word not in words:
+            raise ValueError(message % {"value": _text(value)})
+        return words[word]
+
+    return parse
+
+
+class _RowParser:
+    """Reads the cells of one row, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, row: SourceRow):
+        self.row = row
+        self.errors: list[RowError] = []
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.row.number, column, message))
+
+    def is_empty(self, column: str) -> bool:
+        return _is_empty(self.row.values.get(column))
+
+    def value(self, column: str, parse: Callable[[Any], Any], *, default: Any = None, required: str = "") -> Any:
+        """The parsed cell, or ``default`` if empty; ``required`` is the message for an empty cell."""
+        if self.is_empty(column):
+            if required:
+                self.error(column, required)
+            return default
+        try:
+            return parse(self.row.values[column])
+        except ValueError as error:
+            self.error(column, str(error))
+            return default
+
+    def text(self, column: str, *, required: str = "") -> str:
+        text = _text(self.row.values.get(column))
+        if not text and required:
+            self.error(column, required)
+        if column in LENGTH_CHECKED_COLUMNS:
+            limit = Dossier._meta.get_field(column).max_length
+            if len(text) > limit:
+                self.error(
+                    column,
+                    _("At most %(limit)d characters (this has %(length)d).") % {"limit": limit, "length": len(text)},
+                )
+        return text
+
+    def step(self, action: str, at_column: str, arguments: dict[str, Any], columns: dict[str, str]) -> Step | None:
+        """The step timed by ``at_column``, or None if that cell is empty.
+
+        ``columns`` maps the service's argument names to the step's other columns, which need the time.
+        """
+        at = self.value(at_column, parse_datetime)
+        if at is not None:
+            return Step(action, at, at_column, arguments, {"at": at_column, **columns})
+        given = [column for column in columns.values() if not self.is_empty(column)]
+        if given and self.is_empty(at_column):
+            self.error(at_column, _("Required when %(columns)s is filled in.") % {"columns": ", ".join(given)})
+        return None
+
+
+LENGTH_CHECKED_COLUMNS = (
+    "code",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "applicant_email",
+    "applicant_address",
+)
+
+
+def parse_row(row: SourceRow, *, procedures: dict[str, Procedure]) -> DossierRecord:
+    """Turn a row into a ``DossierRecord``, or raise ``RowRejected`` listing every format problem.
+
+    Only the form of the values is checked here. The rules (a time in the future, steps out of
+    order, a refusal without its reason, an abolished procedure ...) are the services', and their
+    messages come out of ``import_record``.
+    """
+    cells = _RowParser(row)
+    if row.extra_cells:
+        cells.error(
+            "columns",
+            _("This row has more cells than the header has columns; quote values that contain the delimiter."),
+        )
+    code = cells.text("code", required=_("The dossier code is required."))
+
+    procedure_code = _procedure_code(row.values.get("procedure_code"))
+    procedure = procedures.get(procedure_code)
+    if not procedure_code:
+        cells.error("procedure_code", _("The national procedure code is required."))
+    elif procedure is None:
+        cells.error("procedure_code", _("No procedure has the national code %(code)s.") % {"code": procedure_code})
+
+    channel = cells.value(
+        "channel",
+        _word_parser(
+            CHANNEL_WORDS,
+            _("Unknown channel “%(value)s”; use online, in_person, postal, trực tuyến, trực tiếp or bưu chính."),
+        ),
+        required=_("The channel is required."),
+    )
+    applicant = services.Applicant(
+        name=cells.text("applicant_name", required=_("The applicant's name is required.")),
+        kind=cells.value(
+            "applicant_kind",
+            _word_parser(
+                APPLICANT_KIND_WORDS,
+                _("Unknown applicant kind “%(value)s”; use person, organisation, cá nhân or tổ chức."),
+            ),
+            default=ApplicantKind.PERSON,
+        ),
+        id_number=cells.text("applicant_id_number"),
+        phone=cells.text("applicant_phone"),
+        email=cells.text("applicant_email"),
+        address=cells.text("applicant_address"),
+    )
+    received_at = cells.value("received_at", parse_datetime, required=_("The time of reception is required."))
+    fee_amount = cells.value("fee_amount", parse_amount, default=Decimal(0))
+    if len(fee_amount.as_tuple().digits) > Dossier._meta.get_field("fee_amount").max_digits:
+        cells.error("fee_amount", _("The fee is too large."))
+    flags = {
+        column: bool(cells.value(column, parse_bool))
+        for column in ("fee_paid_online", "result_electronic", "documents_digitised")
+    }
+
+    outcome = cells.value(
+        "outcome",
+        _word_parser(
+            OUTCOME_WORDS,
+            _(
+                "Unknown outcome “%(value)s”; use resolved, refused, stopped, withdrawn, "
+                "đã giải quyết, từ chối, dừng or rút."
+            ),
+        ),
+    )
+    if outcome is None and cells.is_empty("outcome") and not cells.is_empty("ended_at"):
+        cells.error("outcome", _("Required when %(columns)s is filled in.") % {"columns": "ended_at"})
+    steps = [
+        cells.step(
+            Action.REQUEST_SUPPLEMENT,
+            "supplement_requested_at",
+            {"note": cells.text("supplement_note")},
+            {"note": "supplement_note"},
+        ),
+        cells.step(Action.RECEIVE_SUPPLEMENT, "supplement_received_at", {}, {}),
+        cells.step(
+            Action.REAPPOINT,
+            "reappointed_at",
+            {"new_date": cells.value("reappointed_date", parse_date), "reason": cells.text("reappoint_reason")},
+            {"new_date": "reappointed_date", "reason": "reappoint_reason"},
+        ),
+        cells.step(
+            Action.END,
+            "ended_at",
+            {"outcome": outcome, "note": cells.text("end_note")},
+            {"outcome": "outcome", "note": "end_note"},
+        ),
+        cells.step(Action.RETURN, "returned_at", {}, {}),
+        cells.step(
+            Action.RATE,
+            "rated_at",
+            {"satisfied": cells.value("satisfied", parse_bool), "comment": cells.text("rating_comment")},
+            {"satisfied": "satisfied", "comment": "rating_comment"},
+        ),
+    ]
+    if cells.errors:
+        raise RowRejected(cells.errors)
+    return DossierRecord(
+        row=row.number,
+        code=code,
+        procedure=procedure,
+        channel=channel,
+        applicant=applicant,
+        received_at=received_at,
+        fee_amount=fee_amount,
+        steps=tuple(sorted(filter(None, steps), key=lambda step: (step.at, STEP_ORDER.index(step.action)))),
+        **flags,
+    )
+
+
+# --- Importing ----------------------------------------------------------------------------------
+
+
+def _errors_from(error: Exception, *, row: int, columns: dict[str, str], default_column: str) -> list[RowError]:
+    """A service's ``ValidationError`` or ``ConflictError`` as row errors on the file's columns."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        return [
+            RowError(row, columns.get(key, key if key in COLUMNS else default_column), message)
+            for key, messages in error.message_dict.items()
+            for message in messages
+        ]
+    if isinstance(error, ValidationError):
+        return [RowError(row, default_column, message) for message in error.messages]
+    return [RowError(row, default_column, getattr(error, "message", str(error)))]
+
+
+def import_record(record: DossierRecord, *, by=None) -> bool:
+    """Receive the dossier and apply its steps in time order, all or nothing.
+
+    Returns True when imported and False when a dossier with this code already exists (it is left
+    as it is); raises ``RowRejected`` with the service's reason, mapped to the column, otherwise.
+    """
+    try:
+        with transaction.atomic():
+            try:
+                dossier = services.dossier_receive(
+                    procedure=record.procedure,
+                    channel=record.channel,
+                    applicant=record.applicant,
+                    by=by,
+                    received_at=record.received_at,
+                    code=record.code,
+                    fee_amount=record.fee_amount,
+                    fee_paid_online=record.fee_paid_online,
+                    result_electronic=record.result_electronic,
+                    documents_digitised=record.documents_digitised,
+                )
+            except ConflictError as error:
+                if error.code == "duplicate_code":
+                    return False
+                raise
+            except (ValidationError, OutOfCalendarRange) as error:
+                raise RowRejected(
+                    _errors_from(error, row=record.row, columns=RECEIVE_COLUMNS, default_column="received_at")
+                ) from None
+            for step in record.steps:
+                try:
+                    dossier = STEP_SERVICES[step.action](dossier=dossier, by=by, at=step.at, **step.arguments)
+                except (ValidationError, ConflictError, OutOfCalendarRange) as error:
+                    raise RowRejected(
+                        _errors_from(error, row=record.row, columns=step.columns, default_column=step.at_column)
+                    ) from None
+    except IntegrityError:
+        # Another import received the same code between our check and our insert.
+        if Dossier.objects.filter(code=record.code).exists():
+            return False
+        raise
+    return True
+
+
+def procedures_by_code(table: Table) -> dict[str, Procedure]:
+    """Every procedure the file names, by national code, in one query."""
+    codes = {_procedure_code(row.values.get("procedure_code")) for row in table.rows}
+    return {procedure.code: procedure for procedure in Procedure.objects.filter(code__in=codes).select_related("unit")}
+
+
+def _batches(rows: list[SourceRow], size: int) -> Iterable[list[SourceRow]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def import_table(
+    table: Table,
+    *,
+    by=None,
+    access: Access | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], Any] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Import every row of ``table``; a bad row is reported and skipped, the others are imported.
+
+    ``access``, when given, limits the import to procedures of units it may process. With
+    ``dry_run`` every row goes through the services exactly as for real, then all is rolled back.
+    """
+    report = ImportReport()
+    procedures = procedures_by_code(table)
+    # A real import commits batch by batch; a dry run holds everything in one transaction to roll back.
+    with transaction.atomic() if dry_run else nullcontext():
+        for batch in _batches(table.rows, batch_size):
+            with transaction.atomic():
+                codes = {_text(row.values.get("code")) for row in batch}
+                present = set(Dossier.objects.filter(code__in=codes).values_list("code", flat=True))
+                for row in batch:
+                    _import_row(row, procedures=procedures, present=present, by=by, access=access, report=report)
+                    if progress is not None:
+                        progress(1)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _import_row(row: SourceRow, *, procedures, present: set[str], by, access: Access | None, report: ImportReport):
+    code = _text(row.values.get("code"))
+    if code and code in present:
+        report.already_present += 1
+        return
+    try:
+        record = parse_row(row, procedures=procedures)
+        if access is not None and not access.can_write_unit(record.procedure.unit_id):
+            raise RowRejected(
+                [
+                    RowError(
+                        row.number,
+                        "procedure_code",
+                        _("%(user)s may not process dossiers of %(unit)s.")
+                        % {"user": by, "unit": record.procedure.unit.name},
+                    )
+                ]
+            )
+        imported = import_record(record, by=by)
+    except RowRejected as rejected:
+        report.errors.extend(rejected.errors)
+        return
+    present.add(code)
+    if imported:
+        report.imported += 1
+    else:
+        report.already_present += 1
