@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,7 +156,7 @@ def dossier_receive(
         kind=EventKind.RECEIVED, at=received_at, by=by, note=note, data={"channel": channel, "version": version.pk}
     )
     state = derive_state([event], processing_days=version.processing_days)
-    dossier = Dossier.objects.create(
+    dossier = Dossier(
         code=code,
         procedure=procedure,
         procedure_version=version,
@@ -178,6 +178,19 @@ def dossier_receive(
         documents_digitised=documents_digitised,
         **state.stored_values(),
     )
+    # Lengths, the fee's digits, the e-mail: the model's own field checks, as field errors.
+    # (Relations are already resolved objects: checking them again would cost a query each.)
+    dossier.full_clean(
+        exclude=["procedure", "procedure_version", "unit", "field"], validate_unique=False, validate_constraints=False
+    )
+    try:
+        with transaction.atomic():
+            dossier.save(force_insert=True)
+    except IntegrityError:
+        # Another system pushed the same code a moment ago.
+        raise ConflictError(
+            _("A dossier with code %(code)s already exists.") % {"code": code}, code="duplicate_code"
+        ) from None
     event.dossier = dossier
     event.sequence = 1
     event.save(force_insert=True)

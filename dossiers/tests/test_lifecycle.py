@@ -338,3 +338,10 @@ def test_dates_outside_the_calendar_are_field_errors_not_crashes(receive, office
         )
     assert set(error.value.message_dict) == {"new_date"}
     assert Dossier.objects.get().reappointment_count == 0
+
+
+def test_over_long_text_and_huge_fee_are_field_errors(receive):
+    with pytest.raises(ValidationError) as error:
+        receive(local(2025, 11, 3), applicant=Applicant(name="A" * 300), fee_amount=10**15)
+    assert set(error.value.message_dict) == {"applicant_name", "fee_amount"}
+    assert Dossier.objects.count() == 0
