@@ -16,3 +16,15 @@ def compute_nightly_stats(today: str | None = None) -> dict:
     """
     run = rollups.stats_nightly(today=datetime.date.fromisoformat(today) if today else None)
     return {"run": run.pk, "date_from": str(run.date_from), "date_to": str(run.date_to), "rows": run.rows_written}
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=60, max_retries=5, acks_late=True)
+def compute_stats_range(date_from: str, date_to: str) -> dict:
+    """Recompute the rollups of every day from ``date_from`` to ``date_to`` (ISO dates), as a backfill run.
+
+    Queued by the ministry office from the statistics-runs page; idempotent like the nightly task.
+    """
+    run = rollups.stats_backfill(
+        date_from=datetime.date.fromisoformat(date_from), date_to=datetime.date.fromisoformat(date_to)
+    )
+    return {"run": run.pk, "date_from": str(run.date_from), "date_to": str(run.date_to), "rows": run.rows_written}
