@@ -65,3 +65,20 @@ def test_translations_keep_their_placeholders():
     problems = [(message.id, [str(error) for error in errors]) for message, errors in catalogue.check() if errors]
 
     assert problems == []
+
+
+@pytest.mark.django_db
+class TestVietnameseFirst:
+    def test_an_english_browser_still_gets_vietnamese_pages(self, client):
+        response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+        assert "Đăng nhập" in response.content.decode()
+
+    def test_the_switcher_cookie_gives_english(self, client):
+        client.cookies["django_language"] = "en"
+        response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="vi")
+        assert "Log in" in response.content.decode()
+
+    def test_api_clients_get_their_accept_language(self, client):
+        response = client.get("/api/v1/units/", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code in (401, 403)
+        assert "Authentication credentials were not provided." in response.content.decode()

@@ -41,7 +41,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -112,6 +112,11 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-statistics": {
         "task": "dossiers.tasks.compute_nightly_stats",
         "schedule": crontab(hour=1, minute=0),
+    },
+    # 01:30 local time, after the statistics: recompute every draft emulation year (finalised ones are frozen).
+    "emulation-draft-years": {
+        "task": "emulation.tasks.recompute_draft_years",
+        "schedule": crontab(hour=1, minute=30),
     },
 }
 
