@@ -230,3 +230,13 @@ def test_negative_dossier_count_is_refused():
 
     with pytest.raises(CommandError, match="cannot be negative"):
         seed(dossiers=-1)
+
+
+def test_ministry_office_demo_user_can_open_the_admin():
+    seed()
+    client = Client()
+    assert client.login(username="vanphong", password="tthc@2026")
+    assert client.get("/admin/procedures/procedure/").status_code == 200
+    officer = Client()
+    assert officer.login(username="canbo.qld", password="tthc@2026")
+    assert officer.get("/admin/procedures/procedure/").status_code == 302

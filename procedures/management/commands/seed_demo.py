@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -583,6 +584,7 @@ DEMO_USERS = [
     ("congdvc", "Cổng DVC", "quốc gia", None, None, "API client: token for all units, read/write"),
 ]
 API_CLIENT_USERNAME = "congdvc"
+MINISTRY_OFFICE_GROUP = "Văn phòng Bộ – kiểm soát TTHC"
 NEW_HEAD_USERNAME = "truong.qld"
 
 
@@ -753,15 +755,27 @@ class Command(BaseCommand):
                     "last_name": last_name,
                     "email": f"{username}@{EMAIL_DOMAIN}",
                     "is_active": True,
+                    # The ministry office keeps the catalogue in the admin.
+                    "is_staff": role == MembershipRole.MINISTRY_OFFICE,
                     "password": password_hash,
                 },
             )
+            if role == MembershipRole.MINISTRY_OFFICE:
+                user.groups.add(self._ministry_office_group())
             if role:
                 Membership.objects.get_or_create(user=user, unit=self.units[unit_code], role=role)
             users[username] = user
             created_count += created
         self._report("demo logins", len(users), created_count)
         return users
+
+    def _ministry_office_group(self) -> Group:
+        """A group with every permission on the product's own models, for the admin."""
+        group, _created = Group.objects.get_or_create(name=MINISTRY_OFFICE_GROUP)
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label__in=["units", "procedures", "dossiers", "emulation"])
+        )
+        return group
 
     def _person_name_for(self, key: str) -> str:
         """A Vietnamese full name that depends only on ``key`` (not on the order of the calls)."""
