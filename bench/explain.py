@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -25,6 +26,7 @@ def main():
 
     from django.core.management import call_command
     from django.db import connection
+    from django.http import QueryDict
 
     from dossiers.filtersets import DossierFilterSet
     from dossiers.models import Dossier
@@ -58,7 +60,7 @@ def main():
     ]
     print(f"{Dossier.objects.count():,} dossiers; today {today}\n")
     for title, access, params in cases:
-        filterset = DossierFilterSet(params, queryset=dossiers_visible_to(access))
+        filterset = DossierFilterSet(QueryDict(urlencode(params)), queryset=dossiers_visible_to(access))
         assert filterset.is_valid(), filterset.errors
         queryset = filterset.qs
         if not queryset.query.order_by:

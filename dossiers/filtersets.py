@@ -1,5 +1,7 @@
 """Filters of the dossier list (API ``?name=value``), each tested in tests/test_filtersets.py."""
 
+import re
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -47,6 +49,9 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+DOSSIER_CODE_PREFIX = re.compile(r"^[A-Za-z0-9_]+-[A-Za-z0-9_-]+$")
+
+
 class DossierFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     unit = CodeFilter(relation="unit", queryset=Unit.objects.all(), label=_("Resolving unit (code)"))
@@ -59,10 +64,10 @@ class DossierFilterSet(django_filters.FilterSet):
     )
     procedure = CodeFilter(relation="procedure", queryset=Procedure.objects.all(), label=_("Procedure (code)"))
     field = CodeFilter(relation="field", queryset=Field.objects.all(), label=_("Field (code)"))
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    outcome = django_filters.MultipleChoiceFilter(choices=Outcome.choices)
-    timeliness = django_filters.MultipleChoiceFilter(choices=Timeliness.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    outcome = django_filters.MultipleChoiceFilter(choices=Outcome.choices, distinct=False)
+    timeliness = django_filters.MultipleChoiceFilter(choices=Timeliness.choices, distinct=False)
     received_from = django_filters.DateFilter(
         field_name="received_on", lookup_expr="gte", label=_("Received on or after")
     )
@@ -83,6 +88,10 @@ class DossierFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        # Something shaped like a dossier code (BYT-QLD-2511…) is a code prefix: an indexed range
+        # scan, where a "contains" search would read most of the table.
+        if DOSSIER_CODE_PREFIX.match(value):
+            return queryset.filter(code__istartswith=value)
         return queryset.filter(Q(code__icontains=value) | Q(applicant_name__icontains=value))
 
     def filter_subtree(self, queryset, name, value):

@@ -100,7 +100,8 @@ def test_procedure_list_keeps_the_chosen_filters_in_the_form(client, officer_a, 
 def test_procedure_list_reports_an_unknown_field_instead_of_listing_everything(client, officer_a, catalogue):
     client.force_login(officer_a)
 
-    response = client.get("/procedures/", {"field": "no-such-field"}, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
+    response = client.get("/procedures/", {"field": "no-such-field"})
 
     assert response.status_code == 200
     assert listed_codes(response) == []
@@ -124,7 +125,8 @@ def test_procedure_list_shows_the_processing_time_in_force_today(client, officer
     )
     client.force_login(officer_a)
 
-    response = client.get("/procedures/", {"q": licence.code}, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
+    response = client.get("/procedures/", {"q": licence.code})
 
     assert [version.processing_days for version in response.context["procedures"][0].versions_in_force] == [15]
     page = response.content.decode()
@@ -196,7 +198,8 @@ def test_procedure_detail_shows_attributes_versions_and_reduction_plans(client, 
     )
     client.force_login(officer_a)
 
-    response = client.get(reverse("procedures:detail", args=["1.002059"]), HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
+    response = client.get(reverse("procedures:detail", args=["1.002059"]))
 
     assert response.status_code == 200
     assert response.context["current_version"].decision_number == "2468/QĐ-BYT"

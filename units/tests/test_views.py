@@ -61,7 +61,8 @@ def test_logout_is_a_post_and_ends_the_session(client, officer_a):
 def test_home_shows_the_users_role_and_unit(client, head_a):
     client.force_login(head_a)
 
-    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
+    page = client.get("/").content.decode()
 
     assert "Unit head" in page
     assert "QLD</span> – Drug Administration" in page
@@ -92,7 +93,8 @@ def test_home_shows_the_users_current_tenure(client, head_a, unit_a):
     TenureFactory(person=PersonFactory(full_name="Vũ Tuấn Cường", user=head_a), unit=unit_a, role=TenureRole.HEAD)
     client.force_login(head_a)
 
-    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
+    page = client.get("/").content.decode()
 
     assert "Head of Drug Administration since 01/01/2024" in page
 
@@ -100,7 +102,8 @@ def test_home_shows_the_users_current_tenure(client, head_a, unit_a):
 def test_a_user_without_a_role_is_told_so_and_cannot_open_the_catalogue(client):
     client.force_login(UserFactory(username="newcomer"))
 
-    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
+    page = client.get("/").content.decode()
 
     assert "You have no role in any unit yet" in page
     assert reverse("procedures:list") not in page
@@ -132,7 +135,8 @@ def test_unit_tree_lists_units_in_order_with_kind_head_and_procedure_count(
         ProcedureFactory(unit=unit_a)
     client.force_login(officer_b)
 
-    response = client.get("/units/", HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
+    response = client.get("/units/")
 
     units = response.context["units"]
     # The ministry, then its office before its administrations (by code), sub-units under their parent.

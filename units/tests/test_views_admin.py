@@ -123,10 +123,10 @@ def test_tenure_admin_shows_the_overlapping_head_message(superuser_client, unit_
     TenureFactory(person=PersonFactory(full_name="Vũ Tuấn Cường"), unit=unit_a, start_date=datetime.date(2024, 1, 1))
     newcomer = PersonFactory(full_name="Lê Thị Hoa")
 
+    superuser_client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
     response = superuser_client.post(
         reverse("admin:units_tenure_add"),
         {"person": newcomer.pk, "unit": unit_a.pk, "role": "head", "start_date": "2025-03-01"},
-        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 200
@@ -181,10 +181,10 @@ def test_procedure_version_admin_refuses_a_version_overlapping_a_saved_one(super
         effective_from=datetime.date(2020, 1, 1),
     )
 
+    superuser_client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
     response = superuser_client.post(
         reverse("admin:procedures_procedureversion_add"),
         {"procedure": version.procedure.pk, **_version_row("5678/QĐ-BYT", "2025-07-01")},
-        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 200
@@ -195,13 +195,13 @@ def test_procedure_version_admin_refuses_a_version_overlapping_a_saved_one(super
 def test_procedure_inline_refuses_two_new_overlapping_versions(superuser_client, unit_a):
     procedure = ProcedureFactory(unit=unit_a)
 
+    superuser_client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
     response = superuser_client.post(
         reverse("admin:procedures_procedure_change", args=[procedure.pk]),
         _procedure_form(
             procedure,
             [_version_row("1/QĐ-BYT", "2020-01-01", "2025-06-30"), _version_row("2/QĐ-BYT", "2025-06-01")],
         ),
-        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 200
@@ -262,7 +262,8 @@ def test_unit_inline_refuses_two_new_overlapping_heads_but_accepts_a_deputy(supe
         )
     change_url = reverse("admin:units_unit_change", args=[unit_a.pk])
 
-    refused = superuser_client.post(change_url, form, HTTP_ACCEPT_LANGUAGE="en")
+    superuser_client.cookies["django_language"] = "en"  # pages follow the switcher, not the browser
+    refused = superuser_client.post(change_url, form)
 
     assert refused.status_code == 200
     assert "This unit already has a head for part of these dates: Võ Ngọc Mai from 01/03/2020 to 30/06/2025." in (
