@@ -39,7 +39,9 @@ def main():
         cursor.execute("ANALYZE")
     unit = Unit.objects.get(code="QLD")
     officer = Access(read_unit_ids=frozenset([unit.pk]), write_unit_ids=frozenset([unit.pk]))
-    applicant = Dossier.objects.filter(unit=unit).values_list("applicant_name", flat=True).first()
+    applicant, code = (
+        Dossier.objects.filter(unit=unit).order_by("received_at").values_list("applicant_name", "code")[1000]
+    )
     today = local_today()
     cases = [
         ("ministry office, no filter (newest first)", FULL_ACCESS, {}),
@@ -56,7 +58,8 @@ def main():
         ),
         ("timeliness=late, ended this year", FULL_ACCESS, {"timeliness": "late", "ended_from": f"{today.year}-01-01"}),
         ("q=<applicant name>", FULL_ACCESS, {"q": applicant}),
-        ("q=<code prefix>", FULL_ACCESS, {"q": "BYT-QLD-2511"}),
+        ("q=<a whole dossier code>", FULL_ACCESS, {"q": code}),
+        ("q=<code prefix: one month of one unit>", FULL_ACCESS, {"q": code[:12]}),
     ]
     print(f"{Dossier.objects.count():,} dossiers; today {today}\n")
     for title, access, params in cases:

@@ -170,6 +170,8 @@ class Dossier(models.Model):
             models.Index(fields=["received_on"], name="dossier_received_on"),
             models.Index(fields=["ended_on"], name="dossier_ended_on"),
             models.Index(fields=["-received_at", "-id"], name="dossier_list_order"),
+            # Lists of open (e.g. overdue) dossiers, newest first, without reading the ended ones.
+            models.Index(fields=["status", "-received_at", "-id"], name="dossier_status_list_order"),
         ]
         constraints = [
             models.CheckConstraint(
