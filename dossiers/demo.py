@@ -107,7 +107,7 @@ class _Generator:
         for version in ProcedureVersion.objects.order_by("effective_from"):
             self.versions[version.procedure_id].append(version)
         # Busy procedures get most dossiers, as in real life.
-        weights = [self.rng.paretovariate(1.2) for _ in self.procedures]
+        weights = [self.rng.paretovariate(2.5) for _ in self.procedures]
         self.cumulative_weights = list(itertools.accumulate(weights))
         self.counters: dict[tuple[int, datetime.date], int] = {}
         self.prefixes = {}
