@@ -1,0 +1,138 @@
+"""Forms of the emulation screens. They parse input; the rules live in the models' clean() and the services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.forms import BootstrapFormMixin
+
+from .metrics import metric_choices
+from .models import Criterion, EmulationYear
+from .services import CriterionInput
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form's fields (or above it for the others)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class YearCreateForm(BootstrapFormMixin, forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2001, max_value=9999)
+    copy_from = forms.ModelChoiceField(
+        label=_("Start from the scheme of"),
+        queryset=EmulationYear.objects.order_by("-year"),
+        to_field_name="year",
+        required=False,
+        empty_label=_("An empty scheme"),
+    )
+
+
+class SchemeSettingsForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = EmulationYear
+        fields = ["outstanding_min", "good_min", "completed_min", "min_tenure_months"]
+
+
+class CriterionForm(BootstrapFormMixin, forms.ModelForm):
+    """One row of the scheme editor; the model's clean() checks the target against the metric."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Criterion
+        fields = ["code", "name_vi", "name_en", "metric", "target", "max_points"]
+        widgets = {
+            "name_vi": forms.TextInput(attrs={"size": 30}),
+            "name_en": forms.TextInput(attrs={"size": 20}),
+            "max_points": forms.NumberInput(attrs={"step": "0.01", "class": "criterion-points"}),
+            "target": forms.NumberInput(attrs={"step": "0.01"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = [("", gettext("Scored by hand")), *metric_choices()]
+        self.fields["metric"].required = False
+
+    def as_input(self) -> CriterionInput:
+        data = self.cleaned_data
+        return CriterionInput(
+            id=data.get("id"),
+            code=data["code"],
+            name_vi=data["name_vi"],
+            name_en=data.get("name_en") or "",
+            max_points=data["max_points"],
+            metric=data.get("metric") or "",
+            target=data.get("target"),
+        )
+
+
+class BaseCriterionFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        codes = set()
+        for form in self.forms:
+            if not form.has_changed() and not form.initial:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            code = form.cleaned_data.get("code") if hasattr(form, "cleaned_data") else None
+            if code in codes:
+                form.add_error("code", gettext("Two criteria have this code."))
+            codes.add(code)
+
+    def kept_forms(self) -> list[CriterionForm]:
+        """The rows to save: filled in and not marked for deletion, in the order shown."""
+        return [
+            form
+            for form in self.forms
+            if (form.has_changed() or form.initial) and not (self.can_delete and self._should_delete_form(form))
+        ]
+
+
+CriterionFormSet = forms.formset_factory(
+    CriterionForm, formset=BaseCriterionFormSet, extra=2, can_delete=True, max_num=50, validate_max=True
+)
+
+
+class ManualScoreForm(BootstrapFormMixin, forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, to_field_name="code")
+    criterion = forms.ModelChoiceField(label=_("Criterion"), queryset=None, to_field_name="code")
+    points = forms.DecimalField(label=_("Points"), max_digits=5, decimal_places=2, min_value=Decimal(0))
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the points rest on: documents, decisions, results."),
+    )
+
+    def __init__(self, *args, units, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label_from_instance = lambda unit: (
+            f"{'— ' * max(unit.depth - 1, 0)}{unit.code} – {unit.name}"
+        )
+        self.fields["criterion"].queryset = criteria
+        self.fields["criterion"].label_from_instance = lambda criterion: (
+            f"{criterion.name} ({gettext('at most %(max)s points') % {'max': criterion.max_points}})"
+        )
+
+
+class FinaliseForm(BootstrapFormMixin, forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I have reviewed the ranking: freeze these scores."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+class ReopenForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for reopening"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded in the year's audit trail."),
+    )

@@ -1,0 +1,156 @@
+"""The measurable criteria a scheme may use: the one place to add a metric.
+
+A metric turns the figures of one scope and window into a numerator and a denominator (the rate
+is numerator / denominator in percent, two decimals) and says which lists show the dossiers or
+procedures behind it. ``Criterion.metric`` takes its choices from ``METRICS`` through a callable,
+so adding an entry below needs no migration.
+
+Two sources feed the metrics:
+
+* the Form 06 figures of the unit's subtree over the window (``dossiers.statistics.period_figures``);
+* the procedure catalogue of the subtree: procedures in force on the window's last day, with the
+  catalogue's flags as they stand today (the catalogue keeps no history of those flags).
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.statistics import Form06Row, percent
+
+
+@dataclass(frozen=True)
+class CatalogueCounts:
+    """Procedures of a subtree in force on a day, and how many carry each flag."""
+
+    procedures: int = 0
+    internal_procedure_issued: int = 0
+    portal_integrated: int = 0
+
+
+@dataclass(frozen=True)
+class Window:
+    """A scope (a unit and its sub-units) and a range of days, as the drill-down links need them."""
+
+    unit_code: str
+    subtree_codes: tuple[str, ...]
+    date_from: datetime.date
+    date_to: datetime.date
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: Promise
+    formula: Promise
+    counts: Callable[[Form06Row, CatalogueCounts], tuple[int, int]]
+    links: Callable[[Window], list[tuple[Promise, str]]]
+
+    def rate(self, figures: Form06Row, catalogue: CatalogueCounts) -> tuple[Decimal | None, int, int]:
+        """(rate in percent or None when there is nothing to measure, numerator, denominator)."""
+        numerator, denominator = self.counts(figures, catalogue)
+        return percent(numerator, denominator), numerator, denominator
+
+
+def _dossier_list(window: Window, dates: str, **extra) -> str:
+    params = {"subtree": window.unit_code, f"{dates}_from": window.date_from, f"{dates}_to": window.date_to, **extra}
+    return f"{reverse('dossiers:list')}?{urlencode(params)}"
+
+
+def _procedure_list(window: Window, **extra) -> str:
+    params = [("unit", code) for code in window.subtree_codes]
+    params += [("in_force_on", window.date_to.isoformat()), *extra.items()]
+    return f"{reverse('procedures:list')}?{urlencode(params)}"
+
+
+ENDED = _("Dossiers ended in the window")
+RECEIVED = _("Dossiers received in the window")
+
+
+def _ended_links(window: Window) -> list:
+    return [
+        (ENDED, _dossier_list(window, "ended")),
+        (_("Late ones"), _dossier_list(window, "ended", timeliness="late")),
+    ]
+
+
+METRICS: dict[str, Metric] = {
+    metric.code: metric
+    for metric in (
+        Metric(
+            code="on_time_rate",
+            label=_("On-time rate"),
+            formula=_("(early + on time) / resolved"),
+            counts=lambda f, c: (f.resolved_early + f.resolved_on_time, f.resolved_total),
+            links=_ended_links,
+        ),
+        Metric(
+            code="progress_rate",
+            label=_("Progress rate"),
+            formula=_("(early + on time + in progress within deadline) / (resolved + in progress)"),
+            counts=lambda f, c: (
+                f.resolved_early + f.resolved_on_time + f.open_within_deadline,
+                f.resolved_total + f.open_total,
+            ),
+            links=_ended_links,
+        ),
+        Metric(
+            code="online_rate",
+            label=_("Online rate"),
+            formula=_("newly received online / newly received"),
+            counts=lambda f, c: (f.received_online, f.newly_received),
+            links=lambda w: [
+                (RECEIVED, _dossier_list(w, "received")),
+                (_("Received online"), _dossier_list(w, "received", channel="online")),
+            ],
+        ),
+        Metric(
+            code="online_payment_rate",
+            label=_("Online payment rate"),
+            formula=_("newly received with the fee paid online / newly received"),
+            counts=lambda f, c: (f.paid_online, f.newly_received),
+            links=lambda w: [(RECEIVED, _dossier_list(w, "received"))],
+        ),
+        Metric(
+            code="satisfaction_rate",
+            label=_("Satisfaction rate"),
+            formula=_("ratings “satisfied” / ratings given in the window"),
+            counts=lambda f, c: (f.rated_satisfied, f.rated_satisfied + f.rated_unsatisfied),
+            links=lambda w: [(ENDED, _dossier_list(w, "ended"))],
+        ),
+        Metric(
+            code="internal_procedure_share",
+            label=_("Procedures with an internal procedure issued"),
+            formula=_("procedures with an internal procedure issued / procedures in force"),
+            counts=lambda f, c: (c.internal_procedure_issued, c.procedures),
+            links=lambda w: [
+                (_("Procedures in force"), _procedure_list(w)),
+                (_("Procedures without an internal procedure"), _procedure_list(w, internal_procedure_issued="false")),
+            ],
+        ),
+        Metric(
+            code="portal_integration_share",
+            label=_("Procedures integrated with the National Public Service Portal"),
+            formula=_("procedures integrated with the national portal / procedures in force"),
+            counts=lambda f, c: (c.portal_integrated, c.procedures),
+            links=lambda w: [
+                (_("Procedures in force"), _procedure_list(w)),
+                (_("Procedures not integrated"), _procedure_list(w, portal_integrated="false")),
+            ],
+        ),
+    )
+}
+
+# Metrics read from the catalogue rather than from the dossiers' statistics.
+CATALOGUE_METRICS = frozenset({"internal_procedure_share", "portal_integration_share"})
+
+
+def metric_choices() -> list[tuple[str, Promise]]:
+    """Choices of ``Criterion.metric`` (a callable, so a new metric needs no migration)."""
+    return [(metric.code, metric.label) for metric in METRICS.values()]

@@ -1,0 +1,78 @@
+"""The arithmetic of a score, free of the database: points, totals, bands, ranks, tenure length.
+
+Rules (docs/emulation.md):
+
+* threshold rule of the national index: full points when the rate reaches its target, otherwise
+  rate × points / target, rounded half up to two decimals;
+* a criterion with nothing to measure (no dossiers resolved, no ratings, ...) is not applicable:
+  the total is the points of the applicable criteria scaled to 100 over their maximum points;
+* equal totals share a rank and the next rank skips (1, 2, 2, 4);
+* a tenure counts as at least N months when its last day reaches the day before the same date
+  N months after its first day (1 January – 30 June is six months).
+"""
+
+import calendar
+import datetime
+from collections.abc import Hashable, Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+from .choices import Band
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def points_for(value: Decimal, *, target: Decimal, max_points: Decimal) -> Decimal:
+    """Points of a rate against its target: all of them at or above the target, else in proportion."""
+    if value >= target:
+        return max_points
+    return (value * max_points / target).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def scaled_total(lines: Iterable[tuple[Decimal | None, Decimal]]) -> tuple[Decimal, Decimal, Decimal | None]:
+    """``(points, applicable maximum, total)`` from ``(points or None when not applicable, maximum)`` pairs.
+
+    The total is out of 100 whatever criteria did not apply; None when none applied.
+    """
+    points = Decimal(0)
+    applicable_max = Decimal(0)
+    for line_points, max_points in lines:
+        if line_points is None:
+            continue
+        points += line_points
+        applicable_max += max_points
+    if not applicable_max:
+        return points, applicable_max, None
+    return points, applicable_max, (points * HUNDRED / applicable_max).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def band_for(total: Decimal, *, outstanding_min: Decimal, good_min: Decimal, completed_min: Decimal) -> str:
+    """The band a total falls in; each threshold is the lowest total of its band."""
+    if total >= outstanding_min:
+        return Band.OUTSTANDING
+    if total >= good_min:
+        return Band.GOOD
+    if total >= completed_min:
+        return Band.COMPLETED
+    return Band.NOT_COMPLETED
+
+
+def competition_ranks(totals: dict[Hashable, Decimal]) -> dict[Hashable, int]:
+    """``{key: rank}``, highest total first; equal totals share a rank and the next one skips."""
+    ordered = sorted(totals.values(), reverse=True)
+    first_position = {}
+    for position, total in enumerate(ordered, 1):
+        first_position.setdefault(total, position)
+    return {key: first_position[total] for key, total in totals.items()}
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` moved by whole months; the 31st becomes the last day of a shorter month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def covers_months(first_day: datetime.date, last_day: datetime.date, months: int) -> bool:
+    """Whether the days from ``first_day`` to ``last_day`` (both included) make at least ``months`` months."""
+    return last_day >= add_months(first_day, months) - datetime.timedelta(days=1)

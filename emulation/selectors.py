@@ -1,0 +1,144 @@
+"""Reads of the emulation results for the pages, the API and the Excel file, scoped by ``units.access``.
+
+Who sees what (docs/emulation.md):
+
+* the ministry office, auditors and all-units tokens: every ranking and every breakdown;
+* a unit head: the whole ranking (totals, bands, ranks), the breakdown of their unit and sub-units;
+* an officer or a unit-scoped token: the scores and breakdowns of the units they may read.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import F
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from units.access import Access
+from units.models import Unit
+
+from .choices import AuditAction, YearStatus
+from .metrics import METRICS, Window
+from .models import AuditEntry, CriterionScore, EmulationYear, LeaderScore, UnitScore
+
+
+def sees_whole_ranking(access: Access) -> bool:
+    """Whether the principal sees every unit's total, band and rank (not only their own)."""
+    return access.read_all or bool(access.approve_unit_ids)
+
+
+def may_read_breakdown(access: Access, unit_id: int) -> bool:
+    """Whether the principal may see how a score of ``unit_id`` was made up (its criteria and dossiers)."""
+    return access.can_read_unit(unit_id)
+
+
+def may_manage(access: Access) -> bool:
+    """Schemes, manual points, computation, finalisation: the ministry office."""
+    return access.is_ministry_office
+
+
+def _ranked(queryset):
+    return queryset.order_by(F("rank").asc(nulls_last=True), "unit__path", "pk")
+
+
+def unit_ranking(year: EmulationYear, access: Access):
+    """The year's unit scores the principal may see, best first, with their units (one query)."""
+    scores = UnitScore.objects.filter(year=year).select_related("unit")
+    if not sees_whole_ranking(access):
+        scores = access.readable(scores)
+    return _ranked(scores)
+
+
+def leader_ranking(year: EmulationYear, access: Access):
+    """The year's leader scores the principal may see: classified ones by rank, then the others."""
+    scores = LeaderScore.objects.filter(year=year).select_related("unit", "tenure__person")
+    if not sees_whole_ranking(access):
+        scores = access.readable(scores)
+    return scores.order_by(
+        F("rank").asc(nulls_last=True), "-classified", F("total").desc(nulls_last=True), "unit__path", "window_start"
+    )
+
+
+def unscored_units(year: EmulationYear):
+    """Active units without a score in the computed year: the ministry itself and units resolving no procedure."""
+    scored = UnitScore.objects.filter(year=year).values("unit_id")
+    return Unit.objects.active().exclude(pk__in=scored).order_by("path")
+
+
+def audit_trail(year: EmulationYear):
+    return AuditEntry.objects.filter(year=year).select_related("by", "unit").order_by("-at", "-pk")
+
+
+@dataclass
+class BreakdownLine:
+    """One criterion of a score as the breakdown shows it, with the links to what lies behind it."""
+
+    line: CriterionScore
+    links: list[tuple[Promise, str]]
+    formula: Promise | str
+
+
+def breakdown(score: UnitScore | LeaderScore) -> list[BreakdownLine]:
+    """The criteria of a score with the links to the dossiers (or procedures) behind each value (two queries)."""
+    subtree_codes = tuple(Unit.objects.subtree(score.unit).order_by("path").values_list("code", flat=True))
+    window = Window(
+        unit_code=score.unit.code, subtree_codes=subtree_codes, date_from=score.window_start, date_to=score.window_end
+    )
+    result = []
+    for line in score.lines.order_by("position", "pk"):
+        metric = METRICS.get(line.metric)
+        result.append(
+            BreakdownLine(
+                line=line,
+                links=metric.links(window) if metric else [],
+                formula=metric.formula if metric else "",
+            )
+        )
+    return result
+
+
+_SETTING_LABELS = {
+    "outstanding_min": _("lowest total for “outstanding”"),
+    "good_min": _("lowest total for “good”"),
+    "completed_min": _("lowest total for “completed”"),
+    "min_tenure_months": _("minimum tenure (months)"),
+}
+
+
+def _criterion_text(criterion: dict) -> str:
+    target = f", {gettext('target')} {criterion['target']}%" if criterion.get("target") else ""
+    metric = METRICS.get(criterion.get("metric") or "")
+    kind = str(metric.label) if metric else gettext("by hand")
+    return f"{criterion['code']} ({criterion['max_points']} {gettext('points')}, {kind}{target})"
+
+
+def audit_changes(entry: AuditEntry) -> list[str]:
+    """What an audit entry changed, line by line, in words (before → after)."""
+    before, after = entry.before or {}, entry.after or {}
+    lines = []
+    if entry.action == AuditAction.MANUAL_SCORE:
+        lines.append(f"{gettext('Points')}: {before.get('points') or '—'} → {after.get('points') or '—'}")
+        if before.get("evidence") != after.get("evidence"):
+            lines.append(f"{gettext('Evidence')}: {after.get('evidence') or '—'}")
+        return lines
+    if entry.action in (AuditAction.CREATED, AuditAction.SCHEME_CHANGED):
+        if after.get("copied_from"):
+            lines.append(gettext("Copied from the scheme of %(year)s.") % {"year": after["copied_from"]})
+        for key, label in _SETTING_LABELS.items():
+            if before and before.get(key) != after.get(key):
+                lines.append(f"{capfirst(str(label))}: {before.get(key)} → {after.get(key)}")
+        old = {item["code"]: item for item in before.get("criteria", [])}
+        new = {item["code"]: item for item in after.get("criteria", [])}
+        for code, item in new.items():
+            if code not in old:
+                lines.append(f"+ {_criterion_text(item)}")
+            elif old[code] != item:
+                lines.append(f"{_criterion_text(old[code])} → {_criterion_text(item)}")
+        lines += [f"− {_criterion_text(item)}" for code, item in old.items() if code not in new]
+        return lines
+    return [f"{gettext('Status')}: {_status(before.get('status'))} → {_status(after.get('status'))}"]
+
+
+def _status(value) -> str:
+    return str(YearStatus(value).label) if value in YearStatus.values else "—"

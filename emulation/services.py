@@ -1,0 +1,626 @@
+"""Writes of the emulation app: years and their schemes, manual points, computation, finalisation.
+
+Every service takes the year by its number, locks the year's row and refuses (``ConflictError``,
+409) to change a finalised year: its scores, scheme and manual points are frozen until it is
+reopened with a recorded reason. Bad input raises ``ValidationError`` naming the field, with
+nothing written. Changes of manual points, of the scheme, finalisation and reopening are written
+to the year's audit trail with their before and after.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import ConflictError
+from dossiers.models import DailyStat
+from dossiers.statistics import Form06Row, period_figures
+from procedures.models import Procedure
+from units.models import Tenure, Unit
+
+from . import scoring
+from .choices import AuditAction, LineStatus, YearStatus
+from .metrics import CATALOGUE_METRICS, METRICS, CatalogueCounts
+from .models import AuditEntry, Criterion, CriterionScore, EmulationYear, LeaderScore, ManualScore, UnitScore
+
+logger = logging.getLogger(__name__)
+ONE_DAY = datetime.timedelta(days=1)
+CRITERION_FIELDS = ("code", "name_vi", "name_en", "max_points", "metric", "target")
+REQUIRED_TOTAL = Decimal(100)
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _locked_year(year: int) -> EmulationYear:
+    record = EmulationYear.objects.select_for_update().filter(year=year).first()
+    if record is None:
+        raise ValidationError(
+            {"year": _("There is no scoring scheme for %(year)s yet; create the year first.") % {"year": year}}
+        )
+    return record
+
+
+def _refuse_if_finalised(record: EmulationYear, what: str) -> None:
+    if record.is_finalised:
+        raise ConflictError(
+            _("Year %(year)s is finalised: %(what)s. Reopen it first, stating why.")
+            % {"year": record.year, "what": what},
+            code="finalised",
+        )
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _scheme_snapshot(record: EmulationYear, criteria: list[Criterion]) -> dict:
+    """The scheme as the audit trail keeps it."""
+    return {
+        "outstanding_min": _decimal_text(record.outstanding_min),
+        "good_min": _decimal_text(record.good_min),
+        "completed_min": _decimal_text(record.completed_min),
+        "min_tenure_months": record.min_tenure_months,
+        "criteria": [
+            {
+                "code": criterion.code,
+                "name_vi": criterion.name_vi,
+                "max_points": _decimal_text(criterion.max_points),
+                "metric": criterion.metric,
+                "target": _decimal_text(criterion.target),
+            }
+            for criterion in criteria
+        ],
+    }
+
+
+def _audit(record: EmulationYear, action: str, *, by, before=None, after=None, unit=None, criterion_code="", reason=""):
+    AuditEntry.objects.create(
+        year=record,
+        action=action,
+        by=by,
+        unit=unit,
+        criterion_code=criterion_code,
+        before=before or {},
+        after=after or {},
+        reason=reason,
+    )
+
+
+def scheme_check(record: EmulationYear, criteria: list[Criterion]) -> None:
+    """Refuse a scheme that cannot score: an invalid criterion, repeated codes, or a sum other than 100."""
+    messages = []
+    seen = set()
+    for criterion in criteria:
+        try:
+            criterion.full_clean(exclude=["year"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for field_messages in error.message_dict.values():
+                messages += [f"{criterion.code}: {message}" for message in field_messages]
+        if criterion.code in seen:
+            messages.append(_("Code %(code)s is used by two criteria.") % {"code": criterion.code})
+        seen.add(criterion.code)
+    total = sum((criterion.max_points or Decimal(0) for criterion in criteria), Decimal(0))
+    if total != REQUIRED_TOTAL:
+        messages.append(
+            _("The criteria of %(year)s add up to %(sum)s points; they must add up to exactly 100.")
+            % {"year": record.year, "sum": f"{total:.2f}"}
+        )
+    if messages:
+        raise ValidationError({"criteria": messages})
+
+
+# --- Years and schemes ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def emulation_year_create(*, year: int, by=None) -> EmulationYear:
+    """Open a year with the default bands (90 / 70 / 50) and minimum tenure (6 months), and no criteria."""
+    if EmulationYear.objects.filter(year=year).exists():
+        raise ValidationError({"year": _("Year %(year)s already exists.") % {"year": year}})
+    record = EmulationYear(year=year)
+    record.full_clean()
+    record.save()
+    _audit(record, AuditAction.CREATED, by=by, after=_scheme_snapshot(record, []))
+    return record
+
+
+@transaction.atomic
+def scheme_copy(*, from_year: int, to_year: int, by=None) -> EmulationYear:
+    """Start ``to_year`` as a copy of ``from_year``'s scheme: criteria, bands and minimum tenure.
+
+    ``to_year`` is created when missing; an existing one must be a draft without criteria.
+    Manual points and results are not copied.
+    """
+    source = EmulationYear.objects.filter(year=from_year).first()
+    if source is None:
+        raise ValidationError({"from_year": _("There is no scheme for %(year)s to copy.") % {"year": from_year}})
+    if from_year == to_year:
+        raise ValidationError({"to_year": _("Choose another year than the one copied.")})
+    record = EmulationYear.objects.select_for_update().filter(year=to_year).first()
+    created = record is None
+    if created:
+        record = EmulationYear(year=to_year)
+    else:
+        _refuse_if_finalised(record, _("its scoring scheme can no longer be changed"))
+        if record.criteria.exists():
+            raise ValidationError(
+                {"to_year": _("Year %(year)s already has criteria; edit them instead.") % {"year": to_year}}
+            )
+    before = None if created else _scheme_snapshot(record, [])
+    for name in ("outstanding_min", "good_min", "completed_min", "min_tenure_months"):
+        setattr(record, name, getattr(source, name))
+    record.full_clean()
+    record.inputs_revision += 1
+    record.save()
+    criteria = [
+        Criterion(
+            year=record, position=criterion.position, **{name: getattr(criterion, name) for name in CRITERION_FIELDS}
+        )
+        for criterion in source.criteria.order_by("position", "pk")
+    ]
+    Criterion.objects.bulk_create(criteria)
+    after = {**_scheme_snapshot(record, criteria), "copied_from": from_year}
+    _audit(record, AuditAction.CREATED if created else AuditAction.SCHEME_CHANGED, by=by, before=before, after=after)
+    return record
+
+
+@dataclass(frozen=True)
+class CriterionInput:
+    """One criterion as the scheme editor sends it; ``id`` for an existing one, None for a new one."""
+
+    code: str
+    name_vi: str
+    max_points: Decimal
+    metric: str = ""
+    target: Decimal | None = None
+    name_en: str = ""
+    id: int | None = None
+
+
+@transaction.atomic
+def scheme_update(
+    *,
+    year: int,
+    criteria: list[CriterionInput],
+    outstanding_min: Decimal,
+    good_min: Decimal,
+    completed_min: Decimal,
+    min_tenure_months: int,
+    by=None,
+) -> EmulationYear:
+    """Replace a draft year's scheme: criteria in the given order, band thresholds, minimum tenure.
+
+    Criteria left out are deleted with their manual points; all criteria must add up to 100.
+    Results already computed stay until the next computation, marked out of date.
+    """
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its scoring scheme can no longer be changed"))
+    existing = {criterion.pk: criterion for criterion in record.criteria.all()}
+    before = _scheme_snapshot(record, sorted(existing.values(), key=lambda item: (item.position, item.pk)))
+    record.outstanding_min, record.good_min, record.completed_min = outstanding_min, good_min, completed_min
+    record.min_tenure_months = min_tenure_months
+    errors: dict[str, list[str]] = {}
+    try:
+        record.full_clean()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    updated = []
+    for position, data in enumerate(criteria, 1):
+        if data.id is not None and data.id not in existing:
+            raise ValidationError({"criteria": _("Criterion %(id)s is not part of this year.") % {"id": data.id}})
+        criterion = existing.get(data.id) or Criterion(year=record)
+        criterion.position = position
+        for name in CRITERION_FIELDS:
+            value = getattr(data, name)
+            setattr(criterion, name, value.strip() if isinstance(value, str) else value)
+        updated.append(criterion)
+    try:
+        scheme_check(record, updated)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    kept = {criterion.pk for criterion in updated if criterion.pk}
+    Criterion.objects.filter(year=record).exclude(pk__in=kept).delete()
+    Criterion.objects.bulk_update([c for c in updated if c.pk], ["position", *CRITERION_FIELDS])
+    Criterion.objects.bulk_create([c for c in updated if not c.pk])
+    after = _scheme_snapshot(record, updated)
+    if after != before:
+        record.inputs_revision += 1
+        _audit(record, AuditAction.SCHEME_CHANGED, by=by, before=before, after=after)
+    record.save()
+    return record
+
+
+# --- Manual points --------------------------------------------------------------------------
+
+
+def scorable_units():
+    """Active units below the ministry that resolve at least one procedure, themselves or below."""
+    procedure_paths = set(Procedure.objects.values_list("unit__path", flat=True).distinct())
+    candidates = Unit.objects.active().filter(parent__isnull=False).order_by("path")
+    return [unit for unit in candidates if any(path.startswith(unit.path) for path in procedure_paths)]
+
+
+@transaction.atomic
+def manual_score_set(*, year: int, unit: Unit, criterion: Criterion, points: Decimal, evidence: str, by) -> ManualScore:
+    """Give ``unit`` ``points`` (0 to the criterion's maximum) on a manual criterion, with the evidence."""
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its manual points can no longer be changed"))
+    if not unit.is_active or unit.parent_id is None:
+        raise ValidationError({"unit": _("Unit %(code)s is not scored.") % {"code": unit.code}})
+    score = ManualScore.objects.select_for_update().filter(criterion=criterion, unit=unit).first()
+    before = {"points": _decimal_text(score.points), "evidence": score.evidence} if score else {}
+    if score is None:
+        score = ManualScore(year=record, unit=unit, criterion=criterion)
+    score.points = points
+    score.evidence = (evidence or "").strip()
+    score.full_clean(exclude=["by", "at"])
+    after = {"points": _decimal_text(score.points), "evidence": score.evidence}
+    if after == before:
+        return score
+    score.by, score.at = by, timezone.now()
+    score.save()
+    record.inputs_revision += 1
+    record.save(update_fields=["inputs_revision"])
+    _audit(
+        record,
+        AuditAction.MANUAL_SCORE,
+        by=by,
+        unit=unit,
+        criterion_code=criterion.code,
+        before=before,
+        after=after,
+    )
+    return score
+
+
+# --- Computation ----------------------------------------------------------------------------
+
+
+class _Catalogue:
+    """Procedures in force per unit on a day, summed over subtrees on demand (one query per day)."""
+
+    def __init__(self, units: list[Unit]):
+        self.units = units
+        self.by_day: dict[datetime.date, dict[int, CatalogueCounts]] = {}
+
+    def for_subtree(self, unit: Unit, day: datetime.date) -> CatalogueCounts:
+        if day not in self.by_day:
+            in_force = Procedure.objects.in_force_on(day).values("pk")
+            rows = (
+                Procedure.objects.filter(pk__in=in_force)
+                .values("unit_id")
+                .annotate(
+                    total=Count("pk"),
+                    internal=Count("pk", filter=Q(internal_procedure_issued=True)),
+                    portal=Count("pk", filter=Q(portal_integrated=True)),
+                )
+            )
+            self.by_day[day] = {
+                row["unit_id"]: CatalogueCounts(row["total"], row["internal"], row["portal"]) for row in rows
+            }
+        counts = self.by_day[day]
+        members = [each.pk for each in self.units if each.path.startswith(unit.path)]
+        return CatalogueCounts(
+            procedures=sum(counts[pk].procedures for pk in members if pk in counts),
+            internal_procedure_issued=sum(counts[pk].internal_procedure_issued for pk in members if pk in counts),
+            portal_integrated=sum(counts[pk].portal_integrated for pk in members if pk in counts),
+        )
+
+
+def _lines(
+    criteria: list[Criterion], figures: Form06Row, catalogue: CatalogueCounts, manual: dict[int, ManualScore]
+) -> list[CriterionScore]:
+    """The breakdown of one score (unsaved rows), one per criterion of the scheme."""
+    lines = []
+    for criterion in criteria:
+        line = CriterionScore(
+            position=criterion.position,
+            code=criterion.code,
+            name_vi=criterion.name_vi,
+            name_en=criterion.name_en,
+            metric=criterion.metric,
+            max_points=criterion.max_points,
+            target=criterion.target,
+        )
+        if criterion.is_manual:
+            entered = manual.get(criterion.pk)
+            if entered is None:
+                # Not entered yet: no points, but still counted, so missing evidence never raises a total.
+                line.status, line.points = LineStatus.MANUAL_MISSING, Decimal(0)
+            else:
+                line.status, line.points, line.evidence = LineStatus.MANUAL, entered.points, entered.evidence
+        else:
+            value, line.numerator, line.denominator = METRICS[criterion.metric].rate(figures, catalogue)
+            if value is None:
+                line.status = LineStatus.NOT_APPLICABLE
+            else:
+                line.status, line.value = LineStatus.COMPUTED, value
+                line.points = scoring.points_for(value, target=criterion.target, max_points=criterion.max_points)
+        lines.append(line)
+    return lines
+
+
+def _fill_total(score, lines: list[CriterionScore], record: EmulationYear) -> None:
+    score.points, score.applicable_max, score.total = scoring.scaled_total(
+        (line.points, line.max_points) for line in lines
+    )
+    score.band = "" if score.total is None else scoring.band_for(score.total, **record.band_thresholds())
+
+
+def _score_scope(
+    *,
+    unit: Unit,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    criteria: list[Criterion],
+    catalogue: _Catalogue,
+    manual: dict[int, ManualScore],
+    needs_statistics: bool,
+    needs_catalogue: bool,
+) -> list[CriterionScore]:
+    figures = period_figures(date_from=date_from, date_to=date_to, subtree=unit) if needs_statistics else Form06Row()
+    counts = catalogue.for_subtree(unit, date_to) if needs_catalogue else CatalogueCounts()
+    return _lines(criteria, figures, counts, manual)
+
+
+def _rank(scores: list, eligible) -> None:
+    """Competition ranks (1, 2, 2, 4) among the ``eligible`` scores; the others get no rank."""
+    ranks = scoring.competition_ranks({index: score.total for index, score in enumerate(scores) if eligible(score)})
+    for index, score in enumerate(scores):
+        score.rank = ranks.get(index)
+
+
+@transaction.atomic
+def emulation_compute(*, year: int, by=None, today: datetime.date | None = None) -> EmulationYear:
+    """Score every unit that resolves procedures, and every head's tenure in the year; store the results.
+
+    Units are active units below the ministry with at least one procedure in their subtree; a
+    unit's score covers its sub-units. A year still running is scored up to yesterday. The
+    previous results of the year are replaced in one transaction.
+    """
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its scores can no longer be recomputed"))
+    criteria = list(record.criteria.order_by("position", "pk"))
+    scheme_check(record, criteria)
+    today = today or timezone.localdate()
+    date_from = record.period.date_from
+    date_to = min(record.period.date_to, today - ONE_DAY)
+    if date_to < date_from or not DailyStat.objects.filter(day__gte=date_from, day__lte=date_to).exists():
+        raise ValidationError(
+            {
+                "year": _(
+                    "There are no statistics for %(year)s (%(start)s – %(end)s): compute the daily statistics "
+                    "first, then the scores."
+                )
+                % {
+                    "year": record.year,
+                    "start": record.period.date_from.strftime("%d/%m/%Y"),
+                    "end": record.period.date_to.strftime("%d/%m/%Y"),
+                }
+            }
+        )
+    metrics = {criterion.metric for criterion in criteria if criterion.metric}
+    scope = {
+        "criteria": criteria,
+        "catalogue": _Catalogue(list(Unit.objects.only("pk", "path"))),
+        "needs_statistics": bool(metrics - CATALOGUE_METRICS),
+        "needs_catalogue": bool(metrics & CATALOGUE_METRICS),
+    }
+    manual: dict[int, dict[int, ManualScore]] = {}
+    for entered in ManualScore.objects.filter(criterion__year=record):
+        manual.setdefault(entered.unit_id, {})[entered.criterion_id] = entered
+
+    units = scorable_units()
+    unit_scores: list[tuple[UnitScore, list[CriterionScore]]] = []
+    for unit in units:
+        score = UnitScore(year=record, unit=unit, window_start=date_from, window_end=date_to)
+        lines = _score_scope(unit=unit, date_from=date_from, date_to=date_to, manual=manual.get(unit.pk, {}), **scope)
+        _fill_total(score, lines, record)
+        unit_scores.append((score, lines))
+
+    by_unit = {unit.pk: unit for unit in units}
+    tenures = (
+        Tenure.objects.heads()
+        .filter(unit__in=list(by_unit))
+        .overlapping(date_from, date_to)
+        .order_by("unit__path", "start_date")
+    )
+    leader_scores: list[tuple[LeaderScore, list[CriterionScore]]] = []
+    for tenure in tenures:
+        unit = by_unit[tenure.unit_id]
+        window_start = max(tenure.start_date, date_from)
+        window_end = min(tenure.end_date or date_to, date_to)
+        score = LeaderScore(
+            year=record,
+            unit=unit,
+            tenure=tenure,
+            window_start=window_start,
+            window_end=window_end,
+            classified=scoring.covers_months(window_start, window_end, record.min_tenure_months),
+        )
+        # Manual criteria score the unit's work of the year; its heads carry the unit's points.
+        lines = _score_scope(
+            unit=unit, date_from=window_start, date_to=window_end, manual=manual.get(unit.pk, {}), **scope
+        )
+        _fill_total(score, lines, record)
+        if not score.classified:
+            score.band = ""
+        leader_scores.append((score, lines))
+
+    _rank([score for score, _lines_ in unit_scores], lambda score: score.total is not None)
+    _rank([score for score, _lines_ in leader_scores], lambda score: score.classified and score.total is not None)
+
+    CriterionScore.objects.filter(year=record).delete()
+    LeaderScore.objects.filter(year=record).delete()
+    UnitScore.objects.filter(year=record).delete()
+    UnitScore.objects.bulk_create([score for score, _lines_ in unit_scores])
+    LeaderScore.objects.bulk_create([score for score, _lines_ in leader_scores])
+    all_lines = []
+    for score, lines in unit_scores:
+        for line in lines:
+            line.year, line.unit_score = record, score
+        all_lines += lines
+    for score, lines in leader_scores:
+        for line in lines:
+            line.year, line.leader_score = record, score
+        all_lines += lines
+    CriterionScore.objects.bulk_create(all_lines)
+
+    record.computed_at, record.computed_by, record.scored_to = timezone.now(), by, date_to
+    record.computed_revision = record.inputs_revision
+    record.save(update_fields=["computed_at", "computed_by", "scored_to", "computed_revision"])
+    return record
+
+
+def emulation_recompute_drafts(*, today: datetime.date | None = None) -> dict:
+    """Recompute every draft year that has begun (the nightly run); a year that cannot be scored
+    (no statistics, a scheme that does not add up) is skipped with its reason, the others still run."""
+    today = today or timezone.localdate()
+    computed, skipped = [], {}
+    for record in EmulationYear.objects.filter(status=YearStatus.DRAFT).order_by("year"):
+        if record.period.date_from >= today:
+            continue
+        try:
+            emulation_compute(year=record.year, today=today)
+        except (ValidationError, ConflictError) as error:
+            reason = "; ".join(error.messages) if isinstance(error, ValidationError) else error.message
+            logger.info("Emulation year %s not recomputed: %s", record.year, reason)
+            skipped[record.year] = reason
+        else:
+            computed.append(record.year)
+    return {"computed": computed, "skipped": skipped}
+
+
+# --- Lifecycle ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def emulation_finalise(*, year: int, by, today: datetime.date | None = None) -> EmulationYear:
+    """Freeze a year's scores once the year is over and its scores are up to date."""
+    record = _locked_year(year)
+    if record.is_finalised:
+        raise ConflictError(_("Year %(year)s is already finalised.") % {"year": record.year}, code="finalised")
+    today = today or timezone.localdate()
+    period_end = record.period.date_to
+    if today <= period_end:
+        raise ConflictError(
+            _("Year %(year)s runs until %(end)s; it can be finalised from %(next)s.")
+            % {
+                "year": record.year,
+                "end": period_end.strftime("%d/%m/%Y"),
+                "next": (period_end + ONE_DAY).strftime("%d/%m/%Y"),
+            },
+            code="not_over",
+        )
+    if record.computed_at is None or record.scored_to != period_end:
+        raise ConflictError(
+            _("Compute the scores of %(year)s over the whole year before finalising them.") % {"year": record.year},
+            code="not_computed",
+        )
+    if record.is_stale:
+        raise ConflictError(
+            _("The scheme or manual points changed after the last computation; recompute before finalising."),
+            code="stale",
+        )
+    record.status, record.finalised_at, record.finalised_by = YearStatus.FINALISED, timezone.now(), by
+    record.save(update_fields=["status", "finalised_at", "finalised_by"])
+    _audit(
+        record,
+        AuditAction.FINALISED,
+        by=by,
+        before={"status": YearStatus.DRAFT},
+        after={
+            "status": YearStatus.FINALISED,
+            "computed_at": record.computed_at.isoformat(),
+            "units": UnitScore.objects.filter(year=record).count(),
+            "leaders": LeaderScore.objects.filter(year=record).count(),
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def emulation_reopen(*, year: int, by, reason: str) -> EmulationYear:
+    """Make a finalised year a draft again, for a correction; the reason is required and audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the year is reopened.")})
+    record = _locked_year(year)
+    if not record.is_finalised:
+        raise ConflictError(_("Year %(year)s is not finalised.") % {"year": record.year}, code="not_finalised")
+    record.status = YearStatus.DRAFT
+    record.save(update_fields=["status"])
+    _audit(
+        record,
+        AuditAction.REOPENED,
+        by=by,
+        before={"status": YearStatus.FINALISED, "finalised_at": record.finalised_at.isoformat()},
+        after={"status": YearStatus.DRAFT},
+        reason=reason,
+    )
+    return record
+
+
+# --- Demo data ------------------------------------------------------------------------------
+
+DEMO_CRITERIA = (
+    # code, name (vi), name (en), points, metric, target
+    ("on-time", "Tỷ lệ hồ sơ giải quyết đúng hạn", "On-time rate", 40, "on_time_rate", 90),
+    ("progress", "Tỷ lệ tiến độ giải quyết hồ sơ", "Progress rate", 20, "progress_rate", 90),
+    ("online", "Tỷ lệ hồ sơ tiếp nhận trực tuyến", "Online submission rate", 10, "online_rate", 50),
+    ("satisfaction", "Mức độ hài lòng của người dân, doanh nghiệp", "Satisfaction", 10, "satisfaction_rate", 85),
+    (
+        "internal-procedures",
+        "Tỷ lệ TTHC được ban hành quy trình nội bộ",
+        "Procedures with an internal procedure issued",
+        5,
+        "internal_procedure_share",
+        100,
+    ),
+    (
+        "portal-integration",
+        "Tỷ lệ TTHC được tích hợp trên Cổng Dịch vụ công quốc gia",
+        "Procedures integrated with the National Public Service Portal",
+        5,
+        "portal_integration_share",
+        100,
+    ),
+    ("reform-initiatives", "Sáng kiến, giải pháp cải cách TTHC", "Reform initiatives", 10, "", None),
+)
+
+
+@transaction.atomic
+def emulation_seed_demo_scheme(*, year: int) -> EmulationYear:
+    """A sensible default scheme for ``year`` (seed_demo); a year that already has criteria is left as is."""
+    record = EmulationYear.objects.select_for_update().filter(year=year).first()
+    if record is None:
+        record = emulation_year_create(year=year)
+    if record.criteria.exists():
+        return record
+    return scheme_update(
+        year=year,
+        criteria=[
+            CriterionInput(
+                code=code,
+                name_vi=name_vi,
+                name_en=name_en,
+                max_points=Decimal(points),
+                metric=metric,
+                target=None if target is None else Decimal(target),
+            )
+            for code, name_vi, name_en, points, metric, target in DEMO_CRITERIA
+        ],
+        outstanding_min=record.outstanding_min,
+        good_min=record.good_min,
+        completed_min=record.completed_min,
+        min_tenure_months=record.min_tenure_months,
+    )

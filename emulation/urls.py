@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "emulation"
+urlpatterns = [
+    path("", views.YearListView.as_view(), name="years"),
+    path("<int:year>/", views.YearDetailView.as_view(), name="year"),
+    path("<int:year>/export.xlsx", views.ExportView.as_view(), name="export"),
+    path("<int:year>/compute/", views.ComputeView.as_view(), name="compute"),
+    path("<int:year>/scheme/", views.SchemeEditView.as_view(), name="scheme"),
+    path("<int:year>/manual/", views.ManualScoreView.as_view(), name="manual"),
+    path("<int:year>/finalise/", views.FinaliseView.as_view(), name="finalise"),
+    path("<int:year>/reopen/", views.ReopenView.as_view(), name="reopen"),
+    path("<int:year>/units/<str:code>/", views.UnitBreakdownView.as_view(), name="unit"),
+    path("<int:year>/leaders/<int:tenure>/", views.LeaderBreakdownView.as_view(), name="leader"),
+]

@@ -1,0 +1,405 @@
+"""Web pages of the emulation scores: years, the ranking, breakdowns, and the ministry office's tools.
+
+Views stay thin: they resolve the year and the score, check access (``emulation.selectors``), and
+call one service. A service's ``ValidationError`` goes onto the form; its ``ConflictError`` (a
+finalised year, a year not over yet) is shown above the form with HTTP 409, nothing changed.
+"""
+
+from functools import cached_property
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from config.exceptions import ConflictError
+from units.access import Access, access_for_request
+from units.models import Unit
+from units.templatetags.tthc import person_name
+
+from . import exports, selectors, services
+from .choices import AuditAction, Band
+from .forms import (
+    CriterionFormSet,
+    FinaliseForm,
+    ManualScoreForm,
+    ReopenForm,
+    SchemeSettingsForm,
+    YearCreateForm,
+    add_service_errors,
+)
+from .models import Criterion, EmulationYear, LeaderScore, ManualScore, UnitScore
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class EmulationReaderMixin(LoginRequiredMixin):
+    """Pages for logged-in users who may read at least one unit; ``year`` from the URL or 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.access.can_read_anything:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def access(self) -> Access:
+        return access_for_request(self.request)
+
+    @cached_property
+    def year(self) -> EmulationYear:
+        return get_object_or_404(EmulationYear.objects.select_related("finalised_by"), year=self.kwargs["year"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_manage"] = selectors.may_manage(self.access)
+        if "year" in self.kwargs:
+            context["year"] = self.year
+            context["finalised_by"] = person_name(self.year.finalised_by) if self.year.finalised_by else "—"
+        return context
+
+
+class EmulationManagerMixin(EmulationReaderMixin):
+    """The ministry office's tools."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not selectors.may_manage(access_for_request(request)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _service_message(error: ValidationError | ConflictError) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else error.message
+
+
+# --- Years and the ranking ------------------------------------------------------------------
+
+
+class YearListView(EmulationReaderMixin, TemplateView):
+    """Every emulation year with its status; the ministry office opens a new one here."""
+
+    template_name = "emulation/year_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["years"] = EmulationYear.objects.annotate(criterion_count=Count("criteria")).order_by("-year")
+        if context["may_manage"] and "create_form" not in context:
+            latest = EmulationYear.objects.order_by("-year").first()
+            with_scheme = EmulationYear.objects.filter(criteria__isnull=False).order_by("-year").first()
+            context["create_form"] = YearCreateForm(
+                initial={
+                    "year": latest.year + 1 if latest else timezone.localdate().year,
+                    "copy_from": with_scheme.year if with_scheme else None,
+                }
+            )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not selectors.may_manage(self.access):
+            raise PermissionDenied
+        form = YearCreateForm(request.POST)
+        if form.is_valid():
+            year, source = form.cleaned_data["year"], form.cleaned_data["copy_from"]
+            try:
+                if source is not None:
+                    services.scheme_copy(from_year=source.year, to_year=year, by=request.user)
+                else:
+                    services.emulation_year_create(year=year, by=request.user)
+            except ValidationError as error:
+                if hasattr(error, "error_dict") and "to_year" in error.error_dict:
+                    error = ValidationError({"year": error.error_dict["to_year"]})
+                add_service_errors(form, error)
+            except ConflictError as error:
+                form.add_error("year", error.message)
+            else:
+                messages.success(request, _("Year %(year)s created.") % {"year": year})
+                return redirect("emulation:scheme", year=year)
+        return self.render_to_response(self.get_context_data(create_form=form), status=400)
+
+
+class YearDetailView(EmulationReaderMixin, TemplateView):
+    """The year's ranking of units and of leaders, its scheme, status and audit trail.
+
+    A fixed number of queries whatever the number of units: the year, the two rankings, the
+    unscored units, the criteria and the audit trail.
+    """
+
+    template_name = "emulation/year_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        year, access = self.year, self.access
+        unit_scores = list(selectors.unit_ranking(year, access))
+        leader_scores = list(selectors.leader_ranking(year, access))
+        for score in [*unit_scores, *leader_scores]:
+            score.readable = selectors.may_read_breakdown(access, score.unit_id)
+        context.update(
+            unit_scores=unit_scores,
+            leader_scores=leader_scores,
+            whole_ranking=selectors.sees_whole_ranking(access),
+            unscored_units=list(selectors.unscored_units(year)) if year.computed_at else [],
+            criteria=list(year.criteria.order_by("position", "pk")),
+            audit=[(entry, selectors.audit_changes(entry)) for entry in selectors.audit_trail(year)]
+            if access.read_all
+            else None,
+            band_counts=_band_counts(unit_scores),
+            AuditAction=AuditAction,
+        )
+        return context
+
+
+def _band_counts(scores) -> list[tuple[str, str, int]]:
+    return [(band.value, band.label, sum(1 for score in scores if score.band == band)) for band in Band]
+
+
+class ExportView(EmulationReaderMixin, View):
+    """The ranking as an Excel file, with the rows the user may see; official Vietnamese headings."""
+
+    def get(self, request, *args, **kwargs):
+        year, access = self.year, self.access
+        with_criteria = access.read_all
+        unit_scores = selectors.unit_ranking(year, access)
+        if with_criteria:
+            unit_scores = unit_scores.prefetch_related("lines")
+        content = exports.ranking_xlsx(
+            year=year,
+            unit_scores=list(unit_scores),
+            leader_scores=list(selectors.leader_ranking(year, access)),
+            criteria=list(year.criteria.order_by("position", "pk")) if with_criteria else [],
+            generated_on=timezone.localdate(),
+        )
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="thi-dua-{year.year}.xlsx"'
+        return response
+
+
+# --- Breakdowns -----------------------------------------------------------------------------
+
+
+class BreakdownView(EmulationReaderMixin, TemplateView):
+    """How one score was made up: each criterion's value, target, points, and the dossiers behind it."""
+
+    template_name = "emulation/breakdown.html"
+
+    def get_score(self) -> UnitScore | LeaderScore:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        score = self.get_score()
+        if not selectors.may_read_breakdown(self.access, score.unit_id):
+            raise PermissionDenied(_("You may read the breakdown of your own unit's scores only."))
+        context.update(score=score, lines=selectors.breakdown(score), is_leader=isinstance(score, LeaderScore))
+        return context
+
+
+class UnitBreakdownView(BreakdownView):
+    def get_score(self):
+        return get_object_or_404(
+            UnitScore.objects.select_related("unit"), year=self.year, unit__code=self.kwargs["code"]
+        )
+
+
+class LeaderBreakdownView(BreakdownView):
+    def get_score(self):
+        return get_object_or_404(
+            LeaderScore.objects.select_related("unit", "tenure__person"),
+            year=self.year,
+            tenure_id=self.kwargs["tenure"],
+        )
+
+
+# --- The ministry office's tools ------------------------------------------------------------
+
+
+class ComputeView(EmulationManagerMixin, View):
+    """Recompute the year's scores now (the nightly run does the same for every draft year)."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.emulation_compute(year=self.year.year, by=request.user)
+        except (ValidationError, ConflictError) as error:
+            messages.error(request, _service_message(error))
+        else:
+            messages.success(request, _("The scores of %(year)s have been recomputed.") % {"year": self.year.year})
+        return redirect("emulation:year", year=self.year.year)
+
+
+class SchemeEditView(EmulationManagerMixin, TemplateView):
+    """The scheme editor: criteria (with a live sum), band thresholds and the minimum tenure."""
+
+    template_name = "emulation/scheme_edit.html"
+
+    def get(self, request, *args, **kwargs):
+        criteria = self.year.criteria.order_by("position", "pk")
+        formset = CriterionFormSet(
+            prefix="criteria",
+            initial=[
+                {
+                    "id": criterion.pk,
+                    **{name: getattr(criterion, name) for name in ("code", "name_vi", "name_en", "metric")},
+                    "target": criterion.target,
+                    "max_points": criterion.max_points,
+                }
+                for criterion in criteria
+            ],
+        )
+        return self.render_to_response(
+            self.get_context_data(settings_form=SchemeSettingsForm(instance=self.year), formset=formset)
+        )
+
+    def post(self, request, *args, **kwargs):
+        settings_form = SchemeSettingsForm(request.POST, instance=EmulationYear.objects.get(pk=self.year.pk))
+        formset = CriterionFormSet(request.POST, prefix="criteria")
+        context = {"settings_form": settings_form, "formset": formset}
+        if not (settings_form.is_valid() and formset.is_valid()):
+            return self.render_to_response(self.get_context_data(**context), status=400)
+        try:
+            services.scheme_update(
+                year=self.year.year,
+                criteria=[form.as_input() for form in formset.kept_forms()],
+                by=request.user,
+                **settings_form.cleaned_data,
+            )
+        except ValidationError as error:
+            errors = dict(error.message_dict) if hasattr(error, "error_dict") else {"criteria": error.messages}
+            scheme_errors = errors.pop("criteria", [])
+            for field, field_messages in errors.items():
+                settings_form.add_error(field if field in settings_form.fields else None, field_messages)
+            return self.render_to_response(self.get_context_data(scheme_errors=scheme_errors, **context), status=400)
+        except ConflictError as error:
+            return self.render_to_response(self.get_context_data(conflict=error.message, **context), status=409)
+        messages.success(request, _("The scoring scheme of %(year)s has been saved.") % {"year": self.year.year})
+        return redirect("emulation:year", year=self.year.year)
+
+
+class ManualScoreView(EmulationManagerMixin, TemplateView):
+    """Points on the manual criteria, unit by unit, with their evidence."""
+
+    template_name = "emulation/manual_scores.html"
+
+    @cached_property
+    def units(self):
+        return services.scorable_units()
+
+    @cached_property
+    def manual_criteria(self):
+        return Criterion.objects.filter(year=self.year, metric="").order_by("position", "pk")
+
+    def form(self, data=None) -> ManualScoreForm:
+        unit_ids = [unit.pk for unit in self.units]
+        initial = {}
+        if data is None:
+            initial = {"unit": self.request.GET.get("unit"), "criterion": self.request.GET.get("criterion")}
+            existing = ManualScore.objects.filter(
+                criterion__year=self.year, unit__code=initial["unit"], criterion__code=initial["criterion"]
+            ).first()
+            if existing:
+                initial.update(points=existing.points, evidence=existing.evidence)
+        return ManualScoreForm(
+            data,
+            initial=initial,
+            units=Unit.objects.filter(pk__in=unit_ids).order_by("path"),
+            criteria=self.manual_criteria,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entered = {
+            (score.unit_id, score.criterion_id): score
+            for score in ManualScore.objects.filter(criterion__year=self.year).select_related("by")
+        }
+        criteria = list(self.manual_criteria)
+        context.update(
+            criteria=criteria,
+            rows=[
+                (unit, [(criterion, entered.get((unit.pk, criterion.pk))) for criterion in criteria])
+                for unit in self.units
+            ],
+        )
+        context.setdefault("form", self.form())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.form(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.manual_score_set(
+                    year=self.year.year,
+                    unit=data["unit"],
+                    criterion=data["criterion"],
+                    points=data["points"],
+                    evidence=data["evidence"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except ConflictError as error:
+                return self.render_to_response(self.get_context_data(form=form, conflict=error.message), status=409)
+            else:
+                messages.success(
+                    request,
+                    _("%(unit)s: %(points)s points on “%(criterion)s” saved. Recompute to update the ranking.")
+                    % {"unit": data["unit"].code, "points": data["points"], "criterion": data["criterion"].name},
+                )
+                return redirect("emulation:manual", year=self.year.year)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class FinaliseView(EmulationManagerMixin, TemplateView):
+    """Confirm, then freeze the year's scores."""
+
+    template_name = "emulation/finalise.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", FinaliseForm())
+        scores = list(UnitScore.objects.filter(year=self.year).only("band"))
+        context.update(
+            unit_count=len(scores),
+            leader_count=LeaderScore.objects.filter(year=self.year).count(),
+            band_counts=_band_counts(scores),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = FinaliseForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        try:
+            services.emulation_finalise(year=self.year.year, by=request.user)
+        except ConflictError as error:
+            return self.render_to_response(self.get_context_data(form=form, conflict=error.message), status=409)
+        messages.success(request, _("Year %(year)s is finalised: its scores are frozen.") % {"year": self.year.year})
+        return redirect("emulation:year", year=self.year.year)
+
+
+class ReopenView(EmulationManagerMixin, TemplateView):
+    """Reopen a finalised year for a correction, with the reason recorded."""
+
+    template_name = "emulation/reopen.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ReopenForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = ReopenForm(request.POST)
+        if form.is_valid():
+            try:
+                services.emulation_reopen(year=self.year.year, by=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except ConflictError as error:
+                return self.render_to_response(self.get_context_data(form=form, conflict=error.message), status=409)
+            else:
+                messages.success(request, _("Year %(year)s is reopened as a draft.") % {"year": self.year.year})
+                return redirect("emulation:year", year=self.year.year)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
