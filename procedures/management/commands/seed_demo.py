@@ -20,14 +20,17 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from config.exceptions import ConflictError
 from dossiers.demo import generate_dossiers
 from dossiers.models import Dossier
 from dossiers.rollups import stats_backfill
+from emulation.services import emulation_compute, emulation_seed_demo_scheme
 from procedures.choices import ChangeKind, CompetentLevel, OnlineService
 from procedures.models import Field, Procedure, ProcedureVersion, ReductionPlan
 from procedures.selectors import reduction_summary
@@ -702,6 +705,21 @@ class Command(BaseCommand):
             with tqdm(total=days, unit="day", desc="  statistics", file=self.stderr._out) as bar:
                 run = stats_backfill(date_from=DOSSIERS_FROM, date_to=yesterday, progress=bar.update)
             self._report("statistics days", run.days_computed, run.days_computed)
+        self._seed_emulation(recompute=bool(missing))
+
+    def _seed_emulation(self, *, recompute: bool) -> None:
+        """A default scoring scheme for each demo year, scored when the statistics changed."""
+        scored = 0
+        for year in range(DOSSIERS_FROM.year, timezone.localdate().year + 1):
+            record = emulation_seed_demo_scheme(year=year)
+            if not recompute or record.is_finalised:
+                continue
+            try:
+                emulation_compute(year=year)
+                scored += 1
+            except (ValidationError, ConflictError) as error:
+                self.stdout.write(f"  emulation {year}: not scored ({error})")
+        self._report("emulation years scored", scored, scored)
 
     def _report(self, label: str, total: int, created: int) -> None:
         self.stdout.write(f"  {label:<22} {total:>4}  ({created} new)")
