@@ -135,7 +135,8 @@ def numbers(cells):
 
 def page(client, user, language="vi", **query):
     client.force_login(user)
-    return client.get(URL, query, headers={"accept-language": language})
+    client.cookies["django_language"] = language  # pages follow the switcher, not the browser
+    return client.get(URL, query)
 
 
 def table(response):
@@ -436,7 +437,8 @@ class TestExcel:
 
     def test_names_stay_vietnamese_in_an_english_interface(self, client, known, office_staff):
         client.force_login(office_staff)
-        response = client.get(URL, {**NOVEMBER, "export": "xlsx"}, headers={"accept-language": "en"})
+        client.cookies["django_language"] = "en"
+        response = client.get(URL, {**NOVEMBER, "export": "xlsx"})
         sheet = load_workbook(io.BytesIO(response.content)).active
         assert sheet["B13"].value == "QLD – Cục Quản lý Dược"
 
