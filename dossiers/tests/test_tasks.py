@@ -1,24 +1,19 @@
 """The nightly task and the backfill command, called directly, eagerly and by a real worker."""
 
 import datetime
-import os
-import subprocess
-import sys
-import time
-import uuid
 from io import StringIO
 from pathlib import Path
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from config.celery_app import app
 from dossiers.choices import StatsRunKind, StatsRunStatus
 from dossiers.demo import generate_dossiers
 from dossiers.models import DailyStat, StatsRun
 from dossiers.tasks import compute_nightly_stats
+from tests.celery_worker import real_worker
 from tests.factories import ProcedureFactory, ProcedureVersionFactory
 
 from .conftest import local
@@ -92,38 +87,10 @@ class TestComputeStatsCommand:
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_runs_the_nightly_task_sent_through_redis(dossiers):
     # Given a Celery worker on its own queue, connected to this test database
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    settings_dict = connection.settings_dict
-    database_url = (
-        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
-        f"/{settings_dict['NAME']}"
-    )
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        app.conf.task_always_eager = False
+    with real_worker() as worker:
         # When the nightly task is sent through Redis
-        compute_nightly_stats.apply_async(kwargs={"today": "2025-12-01"}, queue=queue)
+        compute_nightly_stats.apply_async(kwargs={"today": "2025-12-01"}, queue=worker.queue)
         # Then the worker computes the rollups and records the run
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            run = StatsRun.objects.filter(status=StatsRunStatus.SUCCEEDED).first()
-            if run:
-                break
-            assert worker.poll() is None, worker.stdout.read()
-            time.sleep(0.5)
-        else:
-            pytest.fail("the worker did not finish the task in 90 seconds")
-        assert (run.date_from, run.date_to) == (D(2025, 10, 1), D(2025, 11, 30))
-        assert DailyStat.objects.count() == run.rows_written > 0
-    finally:
-        app.conf.task_always_eager = True
-        worker.terminate()
-        worker.wait(timeout=30)
+        run = worker.wait_for(lambda: StatsRun.objects.filter(status=StatsRunStatus.SUCCEEDED).first())
+    assert (run.date_from, run.date_to) == (D(2025, 10, 1), D(2025, 11, 30))
+    assert DailyStat.objects.count() == run.rows_written > 0

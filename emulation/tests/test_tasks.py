@@ -1,11 +1,6 @@
 """The nightly recomputation, the one-year task and the ``compute_emulation`` command."""
 
 import datetime
-import os
-import subprocess
-import sys
-import time
-import uuid
 from io import StringIO
 from pathlib import Path
 
@@ -13,12 +8,12 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from config.celery_app import app
 from emulation import services
 from emulation.models import EmulationYear, LeaderScore, UnitScore
 from emulation.tasks import compute_year, recompute_draft_years
+from tests.celery_worker import real_worker
 from tests.factories import TenureFactory
 
 from .conftest import YEAR, local, on_time, procedure_of, roll_up
@@ -105,36 +100,9 @@ class TestCommand:
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_recomputes_the_draft_years(statistics):
     # Given a Celery worker on its own queue, connected to this test database
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    settings_dict = connection.settings_dict
-    database_url = (
-        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
-        f"/{settings_dict['NAME']}"
-    )
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        app.conf.task_always_eager = False
+    with real_worker() as worker:
         # When the nightly task is sent through Redis
-        recompute_draft_years.apply_async(kwargs={"today": "2026-12-20"}, queue=queue)
+        recompute_draft_years.apply_async(kwargs={"today": "2026-12-20"}, queue=worker.queue)
         # Then the worker scores the year
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if EmulationYear.objects.filter(year=YEAR, computed_at__isnull=False).exists():
-                break
-            assert worker.poll() is None, worker.stdout.read()
-            time.sleep(0.5)
-        else:
-            pytest.fail("the worker did not finish the task in 90 seconds")
-        assert UnitScore.objects.count() == 2
-    finally:
-        app.conf.task_always_eager = True
-        worker.terminate()
-        worker.wait(timeout=30)
+        worker.wait_for(lambda: EmulationYear.objects.filter(year=YEAR, computed_at__isnull=False).exists())
+    assert UnitScore.objects.count() == 2
