@@ -77,6 +77,7 @@ SUPPLEMENT_NOTES = ["Thiếu bản sao chứng thực giấy phép", "Bổ sung 
 REAPPOINT_REASONS = ["Chờ ý kiến thẩm định của hội đồng chuyên môn", "Cần kiểm tra thực tế tại cơ sở"]
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+FORGOTTEN_WITHIN = datetime.timedelta(days=60)
 
 
 @dataclass
@@ -162,8 +163,8 @@ class _Generator:
         if rng.random() < 0.08:
             request_day = calendar.add_working_days(counted_from, rng.randint(1, max(1, processing_days // 2)))
             events.append(_Event(EventKind.SUPPLEMENT_REQUESTED, _at(request_day, rng), rng.choice(SUPPLEMENT_NOTES)))
-            if rng.random() < 0.03:
-                return self._until_now(events)  # the applicant never answered: still awaiting
+            if rng.random() < 0.1 and self.now - received_at < FORGOTTEN_WITHIN:
+                return self._until_now(events)  # the applicant has not answered yet: still awaiting
             arrival = calendar.add_working_days(request_day, rng.randint(1, 6))
             events.append(_Event(EventKind.SUPPLEMENT_RECEIVED, _at(arrival, rng)))
             appointment = calendar.add_working_days(appointment, calendar.working_days_between(request_day, arrival))
@@ -188,8 +189,9 @@ class _Generator:
                             {"new_date": new_date.isoformat(), "reason": "demo"},
                         )
                     )
-        # Open dossiers of the last weeks, a few of them forgotten (overdue): the lists need them.
-        if rng.random() < 0.02:
+        # A few dossiers of the last two months are forgotten (overdue): the lists need them, but
+        # a real desk does not leave one open for years.
+        if rng.random() < 0.05 and self.now - received_at < FORGOTTEN_WITHIN:
             return self._until_now(events)
         outcome = rng.choices(
             [Outcome.RESOLVED, Outcome.REFUSED, Outcome.STOPPED, Outcome.WITHDRAWN], weights=[92, 4, 2, 2]
