@@ -21,6 +21,13 @@ def _service_requirements(request):
         _skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
     if request.node.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         _skip_or_fail("needs Redis and a Celery worker: set REDIS_URL=redis://...")
+    if request.node.get_closest_marker("browser"):
+        import importlib.util
+
+        if not os.path.exists("/usr/bin/chromium"):
+            _skip_or_fail("needs Debian's Chromium at /usr/bin/chromium: apt-get install -y chromium")
+        if importlib.util.find_spec("playwright") is None:
+            _skip_or_fail("needs Playwright for Python: pip install -r requirements/dev.txt")
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("units.api.urls")),
     path("", include("procedures.api.urls")),
+    path("", include("dossiers.api.urls")),
+    path("stats/", include("dossiers.api.stats_urls")),
+    path("emulation/", include("emulation.api.urls")),
 ]
 
 urlpatterns = [
@@ -15,4 +18,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("units.urls")),
     path("procedures/", include("procedures.urls")),
+    path("dossiers/", include("dossiers.urls")),
+    path("reports/", include("dossiers.report_urls")),
+    path("dashboards/", include("dossiers.dashboard_urls")),
+    path("emulation/", include("emulation.urls")),
 ]

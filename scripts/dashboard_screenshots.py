@@ -3,9 +3,8 @@
     .venv/bin/python scripts/dashboard_screenshots.py [--database-url URL] [--keep] [--full-page]
 
 Builds a throw-away SQLite database (or uses ``--database-url`` as it is, if it already holds the
-demo data), loads ``seed_demo`` (units, procedures, 5,000 dossiers and their statistics), scores
-the emulation year when the emulation app can, serves the site with ``runserver`` and saves, at
-1366×900 in Vietnamese:
+demo data), loads ``seed_demo`` (units, procedures, 5,000 dossiers, their statistics and the
+emulation scores), serves the site with ``runserver`` and saves, at 1366×900 in Vietnamese:
 
 * docs/screenshots/unit-dashboard.png: the head of the Drug Administration (truong.qld);
 * docs/screenshots/ministry-dashboard.png: the ministry office (vanphong).
@@ -38,25 +37,6 @@ SHOTS = [
 
 def manage(*arguments: str, env: dict) -> None:
     subprocess.run([PYTHON, "manage.py", *arguments], cwd=ROOT, env=env, check=True)
-
-
-def score_emulation(env: dict) -> None:
-    """Score the current emulation year with the demo scheme, when the emulation app offers it."""
-    code = (
-        "import datetime\n"
-        "from django.utils import timezone\n"
-        "from dossiers.periods import PeriodKind, period_containing\n"
-        "try:\n"
-        "    from emulation.services import emulation_compute, emulation_seed_demo_scheme\n"
-        "except ImportError:\n"
-        "    raise SystemExit(0)\n"
-        "year = period_containing(timezone.localdate() - datetime.timedelta(days=1), PeriodKind.YEAR).year\n"
-        "emulation_seed_demo_scheme(year=year)\n"
-        "emulation_compute(year=year)\n"
-    )
-    result = subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env)
-    if result.returncode:
-        print("The emulation scores could not be computed; the card will say so.", file=sys.stderr)
 
 
 def free_port() -> int:
@@ -115,8 +95,7 @@ def main():
     else:
         env["DATABASE_URL"] = f"sqlite:///{workdir}/db.sqlite3"
         manage("migrate", "--no-input", "-v", "0", env=env)
-        manage("seed_demo", env=env)
-        score_emulation(env)
+        manage("seed_demo", env=env)  # also scores the demo emulation years
 
     port = free_port()
     server = subprocess.Popen(

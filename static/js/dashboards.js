@@ -63,8 +63,9 @@
       context.setLineDash([]);
       context.fillStyle = danger;
       context.font = "600 11px " + Chart.defaults.font.family;
-      context.textAlign = "right";
-      context.fillText((words.target || "Target") + " " + percent(data.target), x - 4, area.top + 10);
+      context.textAlign = "center";
+      context.textBaseline = "bottom";
+      context.fillText((words.target || "Target") + " " + percent(data.target), x, area.top - 3);
       context.restore();
     },
   };
@@ -132,7 +133,7 @@
   if (unitsCanvas && data.units) {
     const units = data.units;
     // A bar per unit: the box grows with the number of units so that labels never overlap.
-    document.getElementById("units-chart-box").style.height = Math.max(180, units.labels.length * 30 + 50) + "px";
+    document.getElementById("units-chart-box").style.height = Math.max(180, units.labels.length * 30 + 66) + "px";
     const colours = units.on_time.map(function (value) { return value >= data.target ? success : danger; });
     new Chart(unitsCanvas, {
       type: "bar",
@@ -152,6 +153,7 @@
       },
       options: {
         indexAxis: "y",
+        layout: { padding: { top: 16 } },
         scales: {
           x: {
             min: lowerBound(units.on_time),
