@@ -91,10 +91,6 @@ class DossierQuerySet(models.QuerySet):
         last_day = add_working_days(on, settings.TTHC_DUE_SOON_WORKING_DAYS)
         return self.filter(status=Status.PROCESSING, appointment_date__gte=on, appointment_date__lte=last_day)
 
-    def in_units(self, unit_ids):
-        """Dossiers resolved by any of ``unit_ids``."""
-        return self.filter(unit_id__in=unit_ids)
-
 
 class Dossier(models.Model):
     """A dossier (hồ sơ) submitted for one procedure and followed against its appointment date.

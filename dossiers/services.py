@@ -197,11 +197,6 @@ def dossier_receive(
     return dossier
 
 
-def state_of(dossier: Dossier) -> DossierState:
-    """The dossier's state re-derived from its events (one query)."""
-    return derive_state(dossier.events.order_by("sequence"), processing_days=dossier.processing_days)
-
-
 def _append(
     dossier: Dossier,
     *,

@@ -380,11 +380,6 @@ class CriterionScore(LocalisedName, models.Model):
     def __str__(self):
         return f"{self.code}: {self.points}"
 
-    @property
-    def metric_label(self) -> str:
-        metric = METRICS.get(self.metric)
-        return str(metric.label) if metric else ""
-
 
 class AuditEntry(models.Model):
     """A change to a year that matters for its scores: who, when, what, before and after."""
