@@ -43,7 +43,7 @@ def _english_for_direct_calls():
 @pytest.fixture(autouse=True)
 def _fresh_calendar():
     """Each test starts from the calendar as the database holds it."""
-    from dossiers.workdays import invalidate_calendar
+    from workdays.calendar import invalidate_calendar
 
     invalidate_calendar()
     yield
@@ -175,3 +175,35 @@ def client_for(api_client):
         return api_client
 
     return login
+
+
+# --- Dossiers: a 5-working-day procedure of unit A and a receive() helper (every app uses them) ---
+
+
+@pytest.fixture
+def procedure(unit_a):
+    """A 5-working-day procedure of unit A (the Drug Administration)."""
+    from tests.factories import ProcedureFactory, ProcedureVersionFactory
+
+    version = ProcedureVersionFactory(procedure=ProcedureFactory(code="1.004567", unit=unit_a), processing_days=5)
+    return version.procedure
+
+
+@pytest.fixture
+def receive(procedure, officer_a):
+    """``receive(at, days=5, **kwargs)``: a dossier of ``procedure`` received by officer A at ``at``."""
+    from dossiers.choices import Channel
+    from dossiers.services import Applicant, dossier_receive
+    from tests.factories import ProcedureFactory, ProcedureVersionFactory
+
+    def make(at, *, days=None, **kwargs):
+        target = procedure
+        if days is not None and days != 5:
+            target = ProcedureVersionFactory(
+                procedure=ProcedureFactory(unit=procedure.unit, field=procedure.field), processing_days=days
+            ).procedure
+        kwargs.setdefault("channel", Channel.IN_PERSON)
+        kwargs.setdefault("applicant", Applicant(name="Nguyễn Văn An", id_number="001085012345", phone="0912345678"))
+        return dossier_receive(procedure=target, received_at=at, by=officer_a, **kwargs)
+
+    return make

@@ -50,7 +50,7 @@ def load(count: int, years: int, results: dict) -> tuple[datetime.date, datetime
     from django.utils import timezone
     from tqdm import tqdm
 
-    from dossiers.demo import generate_dossiers
+    from demo.generator import generate_dossiers
 
     with timed(results, "migrate and seed the catalogue"):
         call_command("migrate", verbosity=0)

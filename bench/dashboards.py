@@ -63,9 +63,10 @@ def measure(count: int, years: int, url: str, requests: int, *, reuse: bool = Fa
     from django.db import connection
     from django.test import Client
 
-    from dossiers import rollups
-    from dossiers.models import DailyStat, Dossier
+    from dossiers.models import Dossier
     from dossiers.selectors import local_today
+    from stats import rollups
+    from stats.models import DailyStat
 
     seconds: dict[str, float] = {}
     if reuse:

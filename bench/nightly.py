@@ -49,9 +49,11 @@ def main():
     from django.db import connection
     from django.utils import timezone
 
-    from dossiers import rollups, services
+    from dossiers import services
     from dossiers.choices import Outcome, Status
-    from dossiers.models import DailyStat, Dossier
+    from dossiers.models import Dossier
+    from stats import rollups
+    from stats.models import DailyStat
 
     results: dict[str, float] = {}
     print(f"Loading {arguments.dossiers:,} dossiers over {arguments.years} years into PostgreSQL…")

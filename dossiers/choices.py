@@ -2,11 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class OverrideKind(models.TextChoices):
-    DAY_OFF = "day_off", _("Extra day off")
-    WORKING_DAY = "working_day", _("Extra working day")
-
-
 class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     IN_PERSON = "in_person", _("In person")
@@ -60,14 +55,3 @@ class Action(models.TextChoices):
     END = "end", _("End processing")
     RETURN = "return", _("Return result")
     RATE = "rate", _("Record rating")
-
-
-class StatsRunKind(models.TextChoices):
-    NIGHTLY = "nightly", _("Nightly")
-    BACKFILL = "backfill", _("Backfill")
-
-
-class StatsRunStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from workdays.calendar import WorkCalendar, get_calendar
+
 from .choices import OPEN_STATUSES, Action, EventKind, Outcome, Status, Timeliness
-from .workdays import WorkCalendar, get_calendar
 
 
 class EventLike(Protocol):

@@ -40,11 +40,11 @@ from openpyxl.utils.exceptions import InvalidFileException
 from config.exceptions import ConflictError
 from procedures.models import Procedure
 from units.access import Access
+from workdays.calendar import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange
 
 from . import services
 from .choices import Action, ApplicantKind, Channel, Outcome
 from .models import Dossier
-from .workdays import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange
 
 REQUIRED_COLUMNS = ("code", "procedure_code", "channel", "applicant_name", "received_at")
 OPTIONAL_COLUMNS = (

@@ -10,11 +10,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from units.access import Access
+from workdays.calendar import add_working_days
 
 from .choices import Action, Status
 from .deadlines import DossierState, allowed_actions, local_date
 from .models import Dossier
-from .workdays import add_working_days
 
 
 def local_today() -> datetime.date:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import ConflictError
 from procedures.models import Procedure
 from procedures.selectors import version_in_force
+from workdays.calendar import FIRST_YEAR, LAST_YEAR, get_calendar
 
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome
 from .deadlines import (
@@ -32,7 +33,6 @@ from .deadlines import (
     local_date,
 )
 from .models import Dossier, DossierCodeCounter, DossierEvent
-from .workdays import FIRST_YEAR, LAST_YEAR, get_calendar
 
 # Remote systems' clocks drift a little; an `at` this far ahead of ours is still "now".
 FUTURE_TOLERANCE = datetime.timedelta(seconds=60)

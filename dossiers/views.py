@@ -21,9 +21,11 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
 from config.exceptions import ConflictError
+from config.forms import add_service_errors
 from procedures.models import Field, Procedure
 from units.access import Access, access_for_request, units_visible_to
 from units.models import Tenure, Unit
+from workdays.calendar import working_days_between
 
 from . import services
 from .choices import Action, Channel, EventKind, Outcome, Status, Timeliness
@@ -37,7 +39,6 @@ from .forms import (
     ReceiveSupplementForm,
     RequestSupplementForm,
     ReturnForm,
-    add_service_errors,
 )
 from .models import Dossier
 from .selectors import (
@@ -51,7 +52,6 @@ from .selectors import (
     may_take,
     shows_personal_data,
 )
-from .workdays import working_days_between
 
 
 def may_receive(access: Access) -> bool:

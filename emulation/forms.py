@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.forms import BootstrapFormMixin
+from config.forms import BootstrapFormMixin
 
 from .metrics import metric_choices
 from .models import Criterion, EmulationYear

@@ -7,7 +7,7 @@ so adding an entry below needs no migration.
 
 Two sources feed the metrics:
 
-* the Form 06 figures of the unit's subtree over the window (``dossiers.statistics.period_figures``);
+* the Form 06 figures of the unit's subtree over the window (``stats.selectors.period_figures``);
 * the procedure catalogue of the subtree: procedures in force on the window's last day, with the
   catalogue's flags as they stand today (the catalogue keeps no history of those flags).
 """
@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.statistics import Form06Row, percent
+from stats.selectors import Form06Row, percent
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.periods import Period, PeriodKind, period
+from stats.periods import Period, PeriodKind, period
 from units.models import Tenure, Unit
 
 from .choices import AuditAction, Band, LineStatus, YearStatus
@@ -45,7 +45,7 @@ class EmulationYear(models.Model):
     """One emulation year: its scheme settings, its status (draft or finalised) and its last computation.
 
     The year is the reporting year of the official statistics (15 December of the year before to
-    14 December, ``dossiers.periods``), so the scores use the same figures as the year's Form 06.
+    14 December, ``stats.periods``), so the scores use the same figures as the year's Form 06.
     """
 
     year = models.PositiveSmallIntegerField(

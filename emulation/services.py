@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import ConflictError
-from dossiers.models import DailyStat
-from dossiers.statistics import Form06Row, period_figures
 from procedures.models import Procedure
+from stats.models import DailyStat
+from stats.selectors import Form06Row, period_figures
 from units.models import Tenure, Unit
 
 from . import scoring

@@ -1,4 +1,4 @@
-"""Web pages at the site root: login, logout, home and the unit tree.
+"""Web pages at the site root: login, logout and the unit tree (the home page lives in ``dashboards``).
 
 No ``app_name`` here: "login", "logout" and "home" are the project-wide names settings refer to
 (LOGIN_URL, LOGIN_REDIRECT_URL); the unit tree alone is namespaced, as "units:tree".
@@ -17,6 +17,5 @@ unit_pages = (
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.HomeView.as_view(), name="home"),
     path("units/", include(unit_pages)),
 ]

@@ -1,15 +1,12 @@
-"""Web pages of the organisation: the home page and the unit tree."""
+"""Web pages of the organisation: the unit tree (the home page is in ``dashboards``)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.utils import timezone
-from django.views.generic import ListView, TemplateView
+from django.views.generic import ListView
 
-from procedures.choices import OnlineService
-from procedures.models import Procedure
-
-from .access import access_for_request, units_visible_to
+from .access import access_for_request
 from .choices import UnitKind
 from .models import Membership, Tenure, Unit
 
@@ -37,32 +34,6 @@ class CatalogueReaderMixin(LoginRequiredMixin):
     def can_edit_in_admin(self) -> bool:
         """Edit links lead to the admin, which only ministry office staff with an admin login may open."""
         return self.request.user.is_staff and access_for_request(self.request).can_write_catalogue
-
-
-class HomeView(LoginRequiredMixin, TemplateView):
-    """Who the user is here (roles, units, current tenures) and the size of the catalogue they see."""
-
-    template_name = "home.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        access = access_for_request(self.request)
-        today = timezone.localdate()
-        in_force = access.readable(Procedure.objects.in_force_on(today))
-        procedures_in_force = in_force.count()
-        full_online = in_force.filter(online_service=OnlineService.FULL).count()
-        context.update(
-            today=today,
-            memberships=Membership.objects.filter(user=user).select_related("unit").order_by("unit__path", "role"),
-            tenures=Tenure.objects.filter(person__user=user).active_on(today).select_related("unit"),
-            unit_count=units_visible_to(access).active().count(),
-            procedures_in_force=procedures_in_force,
-            full_online=full_online,
-            full_online_percent=round(full_online * 100 / procedures_in_force, 1) if procedures_in_force else None,
-            can_edit=user.is_staff and access.can_write_catalogue,
-        )
-        return context
 
 
 class UnitTreeView(CatalogueReaderMixin, ListView):

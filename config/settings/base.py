@@ -31,10 +31,16 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The project's apps, bottom to top: an app imports only from the apps above it in this list
+    # (checked by tests/test_architecture.py; docs/architecture.md has the map).
     "units",
     "procedures",
+    "workdays",
     "dossiers",
+    "stats",
     "emulation",
+    "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [

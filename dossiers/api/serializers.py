@@ -11,12 +11,12 @@ from rest_framework import serializers
 
 from config.api import CodeRelatedField
 from procedures.models import Procedure
+from workdays.calendar import FIRST_YEAR, LAST_YEAR
 
 from .. import selectors
 from ..choices import Action, ApplicantKind, Channel, Outcome
 from ..models import Dossier, DossierEvent
 from ..services import Applicant
-from ..workdays import FIRST_YEAR, LAST_YEAR
 
 
 def _max_length(field_name: str) -> int:

@@ -13,8 +13,7 @@ from dossiers.choices import EventKind, Status
 from dossiers.models import Dossier, DossierEvent
 from procedures.choices import ChangeKind
 from tests.factories import ProcedureVersionFactory
-
-from .conftest import local
+from tests.helpers import local
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from config.exceptions import ConflictError
 from dossiers import services
 from dossiers.choices import Outcome
 from dossiers.models import Dossier, DossierEvent
-
-from .conftest import local
+from tests.helpers import local
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

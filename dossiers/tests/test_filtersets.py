@@ -23,8 +23,7 @@ from dossiers.filtersets import DossierFilterSet
 from dossiers.models import Dossier
 from dossiers.services import Applicant
 from tests.factories import FieldFactory, ProcedureFactory, ProcedureVersionFactory
-
-from .conftest import local
+from tests.helpers import local
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,7 @@ from dossiers.choices import ApplicantKind, Channel, EventKind, Outcome, Status,
 from dossiers.models import Dossier, DossierEvent
 from procedures.choices import ChangeKind
 from tests.factories import ProcedureFactory, ProcedureVersionFactory
-
-from .conftest import local
+from tests.helpers import local
 
 D = datetime.date
 pytestmark = pytest.mark.django_db

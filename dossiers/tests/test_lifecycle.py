@@ -14,8 +14,7 @@ from dossiers.models import Dossier, DossierEvent
 from dossiers.services import Applicant
 from procedures.choices import ChangeKind
 from tests.factories import ProcedureVersionFactory
-
-from .conftest import local
+from tests.helpers import local
 
 D = datetime.date
 pytestmark = pytest.mark.django_db

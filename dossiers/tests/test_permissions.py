@@ -13,8 +13,7 @@ from dossiers.models import Dossier
 from dossiers.selectors import mask
 from dossiers.services import Applicant, dossier_receive
 from tests.factories import ProcedureFactory, ProcedureVersionFactory, UserFactory, make_token
-
-from .conftest import local
+from tests.helpers import local
 
 pytestmark = pytest.mark.django_db
 

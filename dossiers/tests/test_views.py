@@ -16,9 +16,8 @@ from dossiers.models import Dossier
 from dossiers.services import Applicant
 from procedures.choices import ChangeKind
 from tests.factories import FieldFactory, ProcedureFactory, ProcedureVersionFactory, UserFactory
+from tests.helpers import local
 from units.templatetags.tthc import person_name
-
-from .conftest import local
 
 D = datetime.date
 pytestmark = pytest.mark.django_db

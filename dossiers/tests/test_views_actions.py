@@ -12,9 +12,8 @@ from dossiers import services
 from dossiers.choices import EventKind, Outcome, Status, Timeliness
 from dossiers.models import Dossier
 from tests.factories import PersonFactory, TenureFactory
+from tests.helpers import local
 from units.templatetags.tthc import person_name
-
-from .conftest import local
 
 D = datetime.date
 pytestmark = pytest.mark.django_db

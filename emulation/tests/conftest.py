@@ -12,12 +12,13 @@ import pytest
 import time_machine
 from django.db.models import Max
 
-from dossiers import rollups
 from dossiers import services as dossier_services
 from dossiers.choices import Channel, Outcome
-from dossiers.models import DailyStat, Dossier, DossierEvent
+from dossiers.models import Dossier, DossierEvent
 from emulation import services
 from emulation.services import CriterionInput
+from stats import rollups
+from stats.models import DailyStat
 from tests.factories import ProcedureFactory, ProcedureVersionFactory
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -11,10 +11,11 @@ import re
 import pytest
 from django.utils import timezone
 
-from dossiers import rollups, services
+from dossiers import services
 from dossiers.choices import Channel, Outcome
 from dossiers.selectors import local_today
-from dossiers.statistics import period_figures
+from stats import rollups
+from stats.selectors import period_figures
 from tests.factories import FieldFactory, ProcedureFactory, ProcedureVersionFactory
 
 from .conftest import TABLET

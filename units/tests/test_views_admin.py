@@ -41,7 +41,7 @@ def test_every_project_model_is_in_the_admin():
         ("procedures", "procedure"),
         ("procedures", "procedureversion"),
         ("procedures", "reductionplan"),
-        ("dossiers", "calendaroverride"),
+        ("workdays", "calendaroverride"),
     }
     assert expected <= set(REGISTERED)
 

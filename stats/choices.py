@@ -1,0 +1,15 @@
+"""Enumerations of the statistics runs."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StatsRunKind(models.TextChoices):
+    NIGHTLY = "nightly", _("Nightly")
+    BACKFILL = "backfill", _("Backfill")
+
+
+class StatsRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")

@@ -1,0 +1,110 @@
+"""The nightly rollups every report reads, and the record of each run that wrote them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from procedures.models import Field, Procedure
+from units.models import Unit
+
+from .choices import StatsRunKind, StatsRunStatus
+
+
+class DailyStat(models.Model):
+    """One day's counts for one procedure of one unit: the rollup every report and rate reads.
+
+    Flow columns count what happened on ``day`` (received, ended, supplements, ratings); the
+    ``open_*`` columns are the stock of open dossiers at the end of ``day``. A row exists only
+    where some column is not zero. Written by ``stats.rollups`` only.
+    """
+
+    day = models.DateField(_("day"))
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey(Field, verbose_name=_("field"), on_delete=models.CASCADE, related_name="+")
+
+    received_online = models.PositiveIntegerField(default=0)
+    received_in_person = models.PositiveIntegerField(default=0)
+    received_postal = models.PositiveIntegerField(default=0)
+    paid_online = models.PositiveIntegerField(default=0)
+    ended_early = models.PositiveIntegerField(default=0)
+    ended_on_time = models.PositiveIntegerField(default=0)
+    ended_late = models.PositiveIntegerField(default=0)
+    ended_resolved = models.PositiveIntegerField(default=0)
+    ended_refused = models.PositiveIntegerField(default=0)
+    ended_stopped = models.PositiveIntegerField(default=0)
+    ended_withdrawn = models.PositiveIntegerField(default=0)
+    open_within_deadline = models.PositiveIntegerField(default=0)
+    open_overdue = models.PositiveIntegerField(default=0)
+    supplement_requests = models.PositiveIntegerField(default=0)
+    reappointments = models.PositiveIntegerField(default=0)
+    rated_satisfied = models.PositiveIntegerField(default=0)
+    rated_unsatisfied = models.PositiveIntegerField(default=0)
+
+    COUNT_FIELDS = (
+        "received_online",
+        "received_in_person",
+        "received_postal",
+        "paid_online",
+        "ended_early",
+        "ended_on_time",
+        "ended_late",
+        "ended_resolved",
+        "ended_refused",
+        "ended_stopped",
+        "ended_withdrawn",
+        "open_within_deadline",
+        "open_overdue",
+        "supplement_requests",
+        "reappointments",
+        "rated_satisfied",
+        "rated_unsatisfied",
+    )
+    FLOW_FIELDS = tuple(name for name in COUNT_FIELDS if not name.startswith("open_"))
+
+    class Meta:
+        verbose_name = _("daily statistic")
+        verbose_name_plural = _("daily statistics")
+        ordering = ["day", "unit", "procedure"]
+        constraints = [models.UniqueConstraint(fields=["day", "unit", "procedure"], name="daily_stat_unique")]
+        indexes = [
+            models.Index(fields=["unit", "day"], name="daily_stat_unit_day"),
+            models.Index(fields=["field", "day"], name="daily_stat_field_day"),
+            models.Index(fields=["procedure", "day"], name="daily_stat_procedure_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day.isoformat()} {self.unit_id}/{self.procedure_id}"
+
+
+class StatsRun(models.Model):
+    """One computation of the rollups (nightly task or backfill), shown to ministry office staff."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=StatsRunKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=StatsRunStatus.choices, default=StatsRunStatus.RUNNING
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    date_from = models.DateField(_("from"), null=True, blank=True)
+    date_to = models.DateField(_("to"), null=True, blank=True)
+    days_computed = models.PositiveIntegerField(_("days computed"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("statistics run")
+        verbose_name_plural = _("statistics runs")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+
+class RollupLock(models.Model):
+    """A single row locked while rollups are written, so overlapping runs take turns."""
+
+    class Meta:
+        verbose_name = _("rollup lock")
+
+    def __str__(self):
+        return "rollup lock"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+urlpatterns = [
+    path("form06/", views.Form06View.as_view(), name="form06"),
+    path("runs/", views.StatsRunsView.as_view(), name="runs"),
+]

@@ -1,0 +1,312 @@
+"""Web pages of the statistics: the Form 06/VPCP/KSTT report with its downloads, and the runs.
+
+The report reads the ``DailyStat`` rollups through ``stats.selectors.form06``, limited to the
+units the user may read; the period rules live in ``stats.periods`` and the file layouts in
+``stats.form06``. The views only parse the request, check access and hand over.
+"""
+
+import datetime
+from functools import cached_property, partial
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import ListView, TemplateView
+
+from config.forms import BootstrapFormMixin, DateInput
+from units.access import Access, access_for_request, units_visible_to
+from units.models import Unit
+
+from . import form06 as layout
+from . import periods, tasks
+from .choices import StatsRunStatus
+from .models import StatsRun
+from .selectors import form06
+
+CUSTOM = "custom"
+GROUP_CHOICES = [("unit", _("Unit")), ("field", _("Field")), ("procedure", _("Procedure"))]
+EXPORTS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+class UnitCodeField(forms.ModelChoiceField):
+    """A unit chosen by its code; the select lists the units of the user, in tree order."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Unit.objects.all(),
+            to_field_name="code",
+            error_messages={"invalid_choice": _("No unit has the code %(value)s.")},
+            **kwargs,
+        )
+
+    def label_from_instance(self, unit: Unit) -> str:
+        return f"{'— ' * unit.depth}{unit.code} – {unit.name}"
+
+
+class Form06Form(BootstrapFormMixin, forms.Form):
+    """Which period (a preset or any range), how to group, and which unit the report covers."""
+
+    period = forms.ChoiceField(
+        label=_("Period"), choices=[*periods.PeriodKind.choices, (CUSTOM, _("Custom range"))], required=False
+    )
+    year = forms.IntegerField(label=_("Year"), required=False)
+    number = forms.IntegerField(
+        label=_("Number"), required=False, help_text=_("Month 1–12, quarter 1–4, half 1–2; not used for a year.")
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    group_by = forms.ChoiceField(label=_("Group by"), choices=GROUP_CHOICES, required=False)
+    unit = UnitCodeField(label=_("Unit and its sub-units"), required=False)
+    export = forms.ChoiceField(choices=[("", ""), *((name, name) for name in EXPORTS)], required=False)
+
+    def __init__(self, *args, units, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A link with only dates (``?date_from=…&date_to=…``, as in the API) is a custom range.
+        if self.is_bound and not self.data.get("period") and (self.data.get("date_from") or self.data.get("date_to")):
+            self.data = self.data.copy()
+            self.data["period"] = CUSTOM
+        self.today = today
+        unit_field = self.fields["unit"]
+        unit_field.widget.choices = [
+            ("", gettext("All units you may read")),
+            *((unit.code, unit_field.label_from_instance(unit)) for unit in units),
+        ]
+
+    def clean_group_by(self):
+        return self.cleaned_data["group_by"] or "unit"
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        kind = cleaned.get("period")
+        cleaned["preset"] = None
+        if "period" in self.errors:
+            return cleaned
+        if not kind:
+            self.add_error("period", gettext("Choose a period, or give the first and the last day."))
+        elif kind == CUSTOM:
+            self._clean_range(date_from, date_to)
+        else:
+            self._clean_preset(kind, cleaned.get("year"), cleaned.get("number"))
+        return cleaned
+
+    def _clean_range(self, date_from, date_to) -> None:
+        for name, value in (("date_from", date_from), ("date_to", date_to)):
+            if value is None and name not in self.errors:
+                self.add_error(name, gettext("Give this date for a custom range."))
+        if date_from and date_to:
+            try:
+                periods.validate_range(date_from, date_to, today=self.today)
+            except ValidationError as error:
+                self.add_error(None, error)
+
+    def _clean_preset(self, kind: str, year, number) -> None:
+        if year is None:
+            if "year" not in self.errors:
+                self.add_error("year", gettext("Give the year the period closes in."))
+            return
+        if kind == periods.PeriodKind.YEAR:
+            number = None  # a year has one period; whatever the number box holds is not used
+        try:
+            preset = periods.period(kind, year, number)
+        except ValidationError as error:
+            self.add_error(None, error)
+            return
+        try:
+            periods.validate_range(preset.date_from, preset.date_to, today=self.today)
+        except ValidationError as error:
+            # The user chose a period, not dates: say it above the form rather than under hidden fields.
+            self.add_error(None, error.messages)
+            return
+        self.cleaned_data.update(preset=preset, date_from=preset.date_from, date_to=preset.date_to)
+
+
+class RecomputeForm(BootstrapFormMixin, forms.Form):
+    """The days whose statistics the ministry office wants computed again."""
+
+    date_from = forms.DateField(label=_("From"), widget=DateInput())
+    date_to = forms.DateField(label=_("To"), widget=DateInput())
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to"):
+            try:
+                periods.validate_range(cleaned["date_from"], cleaned["date_to"], today=self.today)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class ReportReaderMixin(LoginRequiredMixin):
+    """Report pages: for logged-in users who may read at least one unit."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.access.can_read_anything:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def access(self) -> Access:
+        return access_for_request(self.request)
+
+
+class Form06View(ReportReaderMixin, TemplateView):
+    """Form 06/VPCP/KSTT for a period, on screen or as ``?export=xlsx`` / ``?export=csv``.
+
+    A fixed number of queries whatever the number of groups: the user's units, the chosen unit,
+    the four of ``form06`` and the last computed day.
+    """
+
+    template_name = "reports/form06.html"
+
+    def get(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        units = list(units_visible_to(self.access).order_by("path"))
+        data = request.GET if set(request.GET) & set(Form06Form.base_fields) else self.default_query(today)
+        form = Form06Form(data, units=units, today=today)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        query = form.cleaned_data
+        unit = query["unit"]
+        if unit is not None and not self.access.can_read_unit(unit.pk):
+            raise PermissionDenied(gettext("You may not read the statistics of unit %(code)s.") % {"code": unit.code})
+        scope = {
+            "date_from": query["date_from"],
+            "date_to": query["date_to"],
+            "group_by": query["group_by"],
+            "unit_ids": None if self.access.read_all else self.access.read_unit_ids,
+            "subtree": unit,
+        }
+        if query["export"]:
+            return self.export(query, scope, units)
+        rows, totals = form06(**scope)
+        computed_through = StatsRun.objects.filter(status=StatsRunStatus.SUCCEEDED).aggregate(last=Max("date_to"))[
+            "last"
+        ]
+        links = {}
+        for name in EXPORTS:
+            link = QueryDict(mutable=True)
+            link.update(data)
+            link.setlist("export", [name])
+            links[name] = f"?{link.urlencode()}"
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                query=query,
+                lines=[
+                    {"number": number, "row": row, "cells": layout.cells(row)} for number, row in enumerate(rows, 1)
+                ],
+                total_cells=layout.cells(totals),
+                header_rows=layout.header_rows(query["group_by"]),
+                column_numbers=layout.column_numbers(),
+                official_title=layout.TITLE,
+                form_code=layout.FORM_CODE,
+                period_text=layout.period_text(
+                    query["date_from"], query["date_to"], query["preset"].official_label if query["preset"] else ""
+                ),
+                computed_through=computed_through,
+                incomplete=computed_through is None or computed_through < query["date_to"],
+                export_links=links,
+            )
+        )
+
+    @staticmethod
+    def default_query(today: datetime.date) -> dict:
+        """The latest month that has ended, by unit: what most visits want."""
+        latest = periods.latest_ended(periods.PeriodKind.MONTH, today=today)
+        return {"period": latest.kind, "year": str(latest.year), "number": str(latest.number), "group_by": "unit"}
+
+    def export(self, query: dict, scope: dict, units: list[Unit]) -> HttpResponse:
+        """The report as a file; names in Vietnamese whatever the interface language, as the official form."""
+        with translation.override("vi"):
+            rows, totals = form06(**scope)
+        group_by, kind = query["group_by"], query["export"]
+        if kind == "csv":
+            content = layout.form06_csv(rows, totals, group_by=group_by)
+        else:
+            ministry = Unit.objects.filter(parent__isnull=True).order_by("path").values_list("name_vi", flat=True)
+            content = layout.form06_xlsx(
+                rows,
+                totals,
+                group_by=group_by,
+                heading=layout.WorkbookHeading(
+                    ministry=ministry.first() or "",
+                    date_from=query["date_from"],
+                    date_to=query["date_to"],
+                    period_label=query["preset"].official_label if query["preset"] else "",
+                    scope=self.scope_text(query["unit"], units),
+                    generated_on=timezone.localdate(),
+                ),
+            )
+        response = HttpResponse(content, content_type=EXPORTS[kind])
+        filename = layout.filename(query["date_from"], query["date_to"], group_by, kind)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def scope_text(self, unit: Unit | None, units: list[Unit]) -> str:
+        """Which units the file covers, when not the whole ministry."""
+        if unit is not None:
+            return f"Đơn vị: {unit.name_vi} ({unit.code}) và các đơn vị trực thuộc"
+        if self.access.read_all:
+            return ""
+        return "Đơn vị: " + ", ".join(each.code for each in units)
+
+
+class StatsRunsView(LoginRequiredMixin, ListView):
+    """The computations of the statistics (nightly and backfills), newest first, for the ministry office,
+    with a form to recompute a range of days in the background."""
+
+    template_name = "reports/runs.html"
+    context_object_name = "runs"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return StatsRun.objects.order_by("-started_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "recompute_form" not in context:
+            yesterday = timezone.localdate() - datetime.timedelta(days=1)
+            context["recompute_form"] = RecomputeForm(
+                today=timezone.localdate(),
+                initial={"date_from": yesterday - datetime.timedelta(days=30), "date_to": yesterday},
+            )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = RecomputeForm(request.POST, today=timezone.localdate())
+        if not form.is_valid():
+            self.object_list = self.get_queryset()
+            return self.render_to_response(self.get_context_data(recompute_form=form), status=400)
+        date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        # Robust: a broker that is down is logged rather than turning the page into an error; the
+        # run then simply does not appear in the list.
+        transaction.on_commit(
+            partial(tasks.compute_stats_range.delay, date_from.isoformat(), date_to.isoformat()), robust=True
+        )
+        messages.success(
+            request,
+            gettext("The statistics from %(start)s to %(end)s will be recomputed; the run appears below.")
+            % {"start": date_from.strftime("%d/%m/%Y"), "end": date_to.strftime("%d/%m/%Y")},
+        )
+        return redirect("reports:runs")

@@ -1,0 +1,120 @@
+"""Upgrading a populated database in place across the app split (issue 9).
+
+The database is taken back to the schema of the release before the split (the calendar overrides
+and the rollups still in ``dossiers``), filled through the models as they stood then, and migrated
+forward: every row must be found in its new app, with the same ids, and a permission granted on a
+moved model must still be granted. Runs on SQLite and on PostgreSQL.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE_SPLIT = [
+    ("dossiers", "0005_dossier_status_list_order"),
+    ("stats", None),
+    ("workdays", None),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_split_keeps_every_row_of_a_populated_database():
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_SPLIT)
+    # The models as the applied migrations define them, i.e. as the old release had them.
+    old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+    try:
+        # Given a database at the release before the split, with a dossier, rollups, a run, the
+        # lock row, a calendar override and a permission granted on the overrides
+        Unit = old.get_model("units", "Unit")
+        Field = old.get_model("procedures", "Field")
+        Procedure = old.get_model("procedures", "Procedure")
+        Version = old.get_model("procedures", "ProcedureVersion")
+        Dossier = old.get_model("dossiers", "Dossier")
+        Event = old.get_model("dossiers", "DossierEvent")
+        DailyStat = old.get_model("dossiers", "DailyStat")
+        StatsRun = old.get_model("dossiers", "StatsRun")
+        RollupLock = old.get_model("dossiers", "RollupLock")
+        Override = old.get_model("dossiers", "CalendarOverride")
+        ContentType = old.get_model("contenttypes", "ContentType")
+        Permission = old.get_model("auth", "Permission")
+        Group = old.get_model("auth", "Group")
+
+        unit = Unit.objects.create(code="QLD", name_vi="Cục Quản lý Dược", kind="administration", path="/")
+        field = Field.objects.create(code="duoc", name_vi="Dược phẩm")
+        procedure = Procedure.objects.create(
+            code="1.004567", name_vi="Cấp giấy phép", field=field, unit=unit, level="central", online_service="full"
+        )
+        version = Version.objects.create(
+            procedure=procedure,
+            decision_number="1/QĐ-BYT",
+            decision_date=datetime.date(2024, 1, 1),
+            effective_from=datetime.date(2024, 1, 1),
+            processing_days=5,
+        )
+        at = datetime.datetime(2025, 11, 3, 3, 0, tzinfo=datetime.UTC)
+        dossier = Dossier.objects.create(
+            code="BYT-QLD-251103-0001",
+            procedure=procedure,
+            procedure_version=version,
+            unit=unit,
+            field=field,
+            channel="online",
+            applicant_name="Nguyễn Văn An",
+            received_at=at,
+            received_on=datetime.date(2025, 11, 3),
+            processing_days=5,
+            counted_from=datetime.date(2025, 11, 3),
+            appointment_date=datetime.date(2025, 11, 10),
+            last_event_at=at,
+            event_count=1,
+        )
+        Event.objects.create(dossier=dossier, sequence=1, kind="received", at=at, on=datetime.date(2025, 11, 3))
+        stats = [
+            DailyStat.objects.create(
+                day=datetime.date(2025, 11, day), unit=unit, procedure=procedure, field=field, received_online=day
+            )
+            for day in (3, 4, 5)
+        ]
+        run = StatsRun.objects.create(kind="nightly", status="succeeded", rows_written=3)
+        lock = RollupLock.objects.create()
+        override = Override.objects.create(
+            date=datetime.date(2026, 1, 2), kind="day_off", document="Official letter 12729/VPCP-KGVX"
+        )
+        # The content types as an older release created them, and a permission granted on one.
+        override_type, _ = ContentType.objects.get_or_create(app_label="dossiers", model="calendaroverride")
+        for model in ("dailystat", "statsrun", "rolluplock"):
+            ContentType.objects.get_or_create(app_label="dossiers", model=model)
+        permission, _ = Permission.objects.get_or_create(
+            content_type=override_type, codename="change_calendaroverride", defaults={"name": "Can change"}
+        )
+        clerks = Group.objects.create(name="calendar clerks")
+        clerks.permissions.add(permission)
+
+        # When the new code migrates it
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        new = MigrationExecutor(connection).loader.project_state().apps
+
+        # Then every row is in its new app, under the same id
+        assert list(
+            new.get_model("stats", "DailyStat").objects.order_by("day").values_list("id", "received_online")
+        ) == [(row.pk, row.received_online) for row in stats]
+        assert new.get_model("stats", "StatsRun").objects.get().pk == run.pk
+        assert new.get_model("stats", "RollupLock").objects.get().pk == lock.pk
+        moved = new.get_model("workdays", "CalendarOverride").objects.get()
+        assert (moved.pk, moved.date, moved.document) == (override.pk, override.date, override.document)
+        assert new.get_model("dossiers", "Dossier").objects.get().code == "BYT-QLD-251103-0001"
+        assert new.get_model("dossiers", "DossierEvent").objects.count() == 1
+        # the tables carry the new apps' names
+        tables = set(connection.introspection.table_names())
+        assert {"stats_dailystat", "stats_statsrun", "stats_rolluplock", "workdays_calendaroverride"} <= tables
+        assert not {"dossiers_dailystat", "dossiers_calendaroverride"} & tables
+        # and the group keeps its permission, now on the workdays model
+        granted = new.get_model("auth", "Group").objects.get(name="calendar clerks").permissions.get()
+        assert (granted.content_type.app_label, granted.codename) == ("workdays", "change_calendaroverride")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
