@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("units.urls")),
     path("procedures/", include("procedures.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("lookup/", include("dossiers.public_urls")),
     path("reports/", include("stats.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("emulation/", include("emulation.urls")),

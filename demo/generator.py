@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dossiers.choices import ApplicantKind, Channel, EventKind, Outcome
 from dossiers.deadlines import derive_state, local_date
+from dossiers.lookup import new_lookup_code
 from dossiers.models import Dossier, DossierCodeCounter, DossierEvent
 from procedures.choices import OnlineService
 from procedures.models import Procedure, ProcedureVersion
@@ -252,6 +253,8 @@ class _Generator:
             dossiers.append(
                 dict(
                     code=self._code(procedure.unit_id, received_on),
+                    # From ``secrets``, not the seeded generator: a key must not be reproducible.
+                    lookup_code=new_lookup_code(),
                     procedure_id=procedure.pk,
                     procedure_version_id=version.pk,
                     unit_id=procedure.unit_id,

@@ -13,6 +13,7 @@ from procedures.models import Procedure
 
 from .choices import ApplicantKind, Channel, Outcome
 from .models import Dossier
+from .services import RATING_COMMENT_MAX_LENGTH
 
 LOCAL_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -140,3 +141,47 @@ class RateForm(ActionForm):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(label=_("Applicant's comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+# --- The applicant's side: the public status page ----------------------------------------------
+
+
+class LookupForm(BootstrapFormMixin, forms.Form):
+    """The dossier code and the lookup code printed on the receipt."""
+
+    code = forms.CharField(
+        label=_("Dossier code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "BYT-QLD-251103-0042"}),
+    )
+    key = forms.CharField(
+        label=_("Lookup code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "placeholder": "XXXX-XXXX-XXXX"}
+        ),
+        help_text=_("Printed on your receipt under the QR code."),
+    )
+
+
+class PublicRatingForm(LookupForm):
+    """The applicant's rating of an ended dossier, sent from the public page with the lookup pair."""
+
+    satisfied = forms.TypedChoiceField(
+        label=_("How satisfied are you with how your dossier was handled?"),
+        choices=[("true", _("Satisfied")), ("false", _("Not satisfied"))],
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+    )
+    # The length is checked by the service (the same message as the API); the browser stops at it too.
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": str(RATING_COMMENT_MAX_LENGTH)}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget = forms.HiddenInput()
+        self.fields["key"].widget = forms.HiddenInput()

@@ -14,6 +14,7 @@ from workdays.calendar import add_working_days
 
 from .choices import OPEN_STATUSES, ApplicantKind, Channel, EventKind, Outcome, Status, Timeliness
 from .deadlines import local_date
+from .lookup import new_lookup_code
 
 
 class DossierQuerySet(models.QuerySet):
@@ -56,6 +57,8 @@ class Dossier(models.Model):
     """
 
     code = models.CharField(_("code"), max_length=40, unique=True)
+    # The applicant's key to the public status page, printed on the receipt (dossiers.lookup).
+    lookup_code = models.CharField(_("lookup code"), max_length=12, default=new_lookup_code, editable=False)
     procedure = models.ForeignKey(
         Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers"
     )

@@ -5,15 +5,19 @@ from the stored projection on the ``Dossier`` row: no query per row.
 """
 
 import datetime
+import hmac
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from units.access import Access
 from workdays.calendar import add_working_days
 
-from .choices import Action, Status
+from .choices import Action, EventKind, Status
 from .deadlines import DossierState, allowed_actions, local_date
+from .lookup import format_lookup_code, normalise_lookup_code
 from .models import Dossier
 
 
@@ -78,3 +82,72 @@ def mask(value: str) -> str:
     if len(value) <= 7:
         return "*" * len(value)
     return f"{value[:4]}{'*' * (len(value) - 7)}{value[-3:]}"
+
+
+# --- The applicant's side: the public status page --------------------------------------------
+
+# The steps an applicant sees on the public page; anything else (internal steps other issues add)
+# stays on the officers' screens.
+PUBLIC_EVENT_KINDS = (
+    EventKind.RECEIVED,
+    EventKind.SUPPLEMENT_REQUESTED,
+    EventKind.SUPPLEMENT_RECEIVED,
+    EventKind.REAPPOINTED,
+    EventKind.ENDED,
+    EventKind.RETURNED,
+    EventKind.RATED,
+)
+
+
+def dossier_by_lookup(*, code: str, lookup_code: str) -> Dossier | None:
+    """The dossier whose code and lookup code are both the given ones, else None.
+
+    One answer for a wrong dossier code and a wrong lookup code, so the page cannot be used to
+    find out which dossier codes exist; the codes are compared in constant time.
+    """
+    code = (code or "").strip()[:40]
+    typed = normalise_lookup_code(lookup_code or "")
+    if not code or not typed:
+        return None
+    dossiers = Dossier.objects.select_related("procedure", "unit")
+    dossier = dossiers.filter(code=code).first() or dossiers.filter(code=code.upper()).first()
+    stored = dossier.lookup_code if dossier is not None else "0" * 12
+    matches = hmac.compare_digest(stored.encode(), typed.encode())
+    return dossier if dossier is not None and matches else None
+
+
+def lookup_path(dossier: Dossier) -> str:
+    """``/lookup/?code=…&key=…``: the public status page of ``dossier``, opened without typing."""
+    return reverse("lookup:status") + "?" + urlencode({"code": dossier.code, "key": dossier.lookup_code})
+
+
+def public_address(path: str, *, request=None) -> str:
+    """``path`` as an absolute link on the site's public address.
+
+    ``TTHC_PUBLIC_URL`` is the site's public address (the reverse proxy's name); without it the
+    address the request came to is used, and ``http://localhost:8000`` outside a request.
+    """
+    base = settings.TTHC_PUBLIC_URL
+    if not base and request is not None:
+        return request.build_absolute_uri(path)
+    return (base or "http://localhost:8000").rstrip("/") + path
+
+
+def lookup_url(dossier: Dossier, *, request=None) -> str:
+    """The absolute link to the dossier's public status page (printed as a QR code on the receipt)."""
+    return public_address(lookup_path(dossier), request=request)
+
+
+def public_steps(dossier: Dossier) -> list:
+    """The dossier's steps an applicant sees, oldest first (no officer, no internal note)."""
+    return list(dossier.events.filter(kind__in=PUBLIC_EVENT_KINDS).order_by("sequence"))
+
+
+def applicant_initials(name: str) -> str:
+    """``"Nguyễn Văn An"`` → ``"N. V. A."``: enough for the applicant to recognise their dossier."""
+    return " ".join(f"{word[0].upper()}." for word in name.split() if word[0].isalnum())
+
+
+def printed_lookup_code(dossier: Dossier) -> str:
+    """The lookup code as the receipt prints it, in groups of four."""
+    return format_lookup_code(dossier.lookup_code)

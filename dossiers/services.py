@@ -36,6 +36,8 @@ from .models import Dossier, DossierCodeCounter, DossierEvent
 
 # Remote systems' clocks drift a little; an `at` this far ahead of ours is still "now".
 FUTURE_TOLERANCE = datetime.timedelta(seconds=60)
+# An applicant's comment with a rating: room for a long paragraph, not for a pasted document.
+RATING_COMMENT_MAX_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -406,9 +408,23 @@ def dossier_rate(
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
 ) -> Dossier:
-    """Record whether the applicant was satisfied, with their comment."""
+    """Record whether the applicant was satisfied, with their comment (once, after processing ended).
+
+    The one rating event, whoever records it: an officer or the API (``by`` is the user), or the
+    applicant on the public status page (``by`` is None). A comment longer than
+    ``RATING_COMMENT_MAX_LENGTH`` characters is refused (``ValidationError`` on ``comment``); a
+    second rating or one on an open dossier is a ``ConflictError``.
+    """
     if satisfied not in (True, False):
         raise ValidationError({"satisfied": _("Say whether the applicant was satisfied (true or false).")})
+    comment = (comment or "").strip()
+    if len(comment) > RATING_COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "comment": _("The comment is %(length)s characters long; at most %(limit)s are accepted.")
+                % {"length": len(comment), "limit": RATING_COMMENT_MAX_LENGTH}
+            }
+        )
     return _append(
         dossier,
         action=Action.RATE,

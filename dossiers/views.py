@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -40,6 +41,7 @@ from .forms import (
     RequestSupplementForm,
     ReturnForm,
 )
+from .lookup import qr_svg
 from .models import Dossier
 from .selectors import (
     actions_for,
@@ -48,8 +50,11 @@ from .selectors import (
     due_soon_last_day,
     is_due_soon,
     local_today,
+    lookup_url,
     mask,
     may_take,
+    printed_lookup_code,
+    public_address,
     shows_personal_data,
 )
 
@@ -225,6 +230,8 @@ class DossierDetailView(DossierReaderMixin, TemplateView):
             actions=[(action, Action(action).label) for action in actions_for(dossier, access=self.access, on=today)],
             id_number_shown=dossier.applicant_id_number if shown else mask(dossier.applicant_id_number),
             phone_shown=dossier.applicant_phone if shown else mask(dossier.applicant_phone),
+            # The applicant's key: read out to them on the phone by those who process the dossier.
+            lookup_code=printed_lookup_code(dossier) if shown else "",
             overdue_days=overdue_days(dossier, today),
             due_soon=is_due_soon(dossier, on=today),
             was_reappointed=any(event.kind == EventKind.REAPPOINTED for event in self.events),
@@ -339,10 +346,18 @@ class ReceiptView(DossierReaderMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         dossier = self.dossier
         supplements = [event for event in self.events if event.kind == EventKind.SUPPLEMENT_RECEIVED]
+        link = lookup_url(dossier, request=self.request)
         context.update(
             dossier=dossier,
             ministry=_ministry_of(dossier.unit),
             received_event=self.events[0],
+            lookup_link=link,
+            lookup_page=public_address(reverse("lookup:status"), request=self.request),
+            lookup_code=printed_lookup_code(dossier),
+            # segno escapes the title and writes only its own markup: safe to put in the page as is.
+            lookup_qr=mark_safe(
+                qr_svg(link, title=_("QR code: the status page of dossier %(code)s") % {"code": dossier.code})
+            ),
             # A supplement moves the appointment date: a receipt printed afterwards gives the new one.
             last_supplement=supplements[-1] if supplements else None,
         )

@@ -118,3 +118,60 @@ def test_the_split_keeps_every_row_of_a_populated_database():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_dossiers_each_get_their_own_random_lookup_code():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("dossiers", "0006_move_calendar_and_statistics_out")])
+    old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+    try:
+        # Given three dossiers of the release before lookup codes
+        Unit = old.get_model("units", "Unit")
+        Field = old.get_model("procedures", "Field")
+        Procedure = old.get_model("procedures", "Procedure")
+        Version = old.get_model("procedures", "ProcedureVersion")
+        Dossier = old.get_model("dossiers", "Dossier")
+        unit = Unit.objects.create(code="QLD", name_vi="Cục Quản lý Dược", kind="administration", path="/")
+        field = Field.objects.create(code="duoc", name_vi="Dược phẩm")
+        procedure = Procedure.objects.create(
+            code="1.004567", name_vi="Cấp giấy phép", field=field, unit=unit, level="central", online_service="full"
+        )
+        version = Version.objects.create(
+            procedure=procedure,
+            decision_number="1/QĐ-BYT",
+            decision_date=datetime.date(2024, 1, 1),
+            effective_from=datetime.date(2024, 1, 1),
+            processing_days=5,
+        )
+        at = datetime.datetime(2025, 11, 3, 3, 0, tzinfo=datetime.UTC)
+        for number in (1, 2, 3):
+            Dossier.objects.create(
+                code=f"BYT-QLD-251103-000{number}",
+                procedure=procedure,
+                procedure_version=version,
+                unit=unit,
+                field=field,
+                channel="online",
+                applicant_name="Nguyễn Văn An",
+                received_at=at,
+                received_on=datetime.date(2025, 11, 3),
+                processing_days=5,
+                counted_from=datetime.date(2025, 11, 3),
+                appointment_date=datetime.date(2025, 11, 10),
+                last_event_at=at,
+                event_count=1,
+            )
+
+        # When the lookup codes' migration runs
+        executor = MigrationExecutor(connection)
+        executor.migrate([("dossiers", "0007_dossier_lookup_code")])
+        new = MigrationExecutor(connection).loader.project_state().apps
+
+        # Then each has its own code of 12 hexadecimal digits (48 random bits)
+        codes = list(new.get_model("dossiers", "Dossier").objects.values_list("lookup_code", flat=True))
+        assert len(codes) == 3 == len(set(codes))
+        assert all(len(code) == 12 and set(code) <= set("0123456789ABCDEF") for code in codes)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -195,6 +195,19 @@ TTHC_DUE_SOON_WORKING_DAYS = env_int("TTHC_DUE_SOON_WORKING_DAYS", 2, minimum=0,
 # How many re-appointments (apology letters) one dossier may have.
 TTHC_MAX_REAPPOINTMENTS = env_int("TTHC_MAX_REAPPOINTMENTS", 1, minimum=0, maximum=10)
 
+# --- The applicant's side: public pages, lookups -------------------------------------------
+# The site's public address, for the links in QR codes and messages (e.g. https://tthc.example.gov.vn).
+# Empty: the address a request came to (and http://localhost:8000 in messages).
+TTHC_PUBLIC_URL = env_str("TTHC_PUBLIC_URL", "").rstrip("/")
+if TTHC_PUBLIC_URL and not TTHC_PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"TTHC_PUBLIC_URL={TTHC_PUBLIC_URL!r} must start with http:// or https://.")
+# Behind a reverse proxy: the client is the last address of X-Forwarded-For (config.ratelimit).
+TTHC_TRUST_X_FORWARDED_FOR = env_bool("TTHC_TRUST_X_FORWARDED_FOR", False)
+# Per client and window: at most this many lookups, and this many wrong (dossier code, lookup code) pairs.
+TTHC_LOOKUP_LIMIT = env_int("TTHC_LOOKUP_LIMIT", 30, minimum=1, maximum=100000)
+TTHC_LOOKUP_FAILURE_LIMIT = env_int("TTHC_LOOKUP_FAILURE_LIMIT", 10, minimum=1, maximum=100000)
+TTHC_LOOKUP_WINDOW = env_int("TTHC_LOOKUP_WINDOW", 900, minimum=10, maximum=86400)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
