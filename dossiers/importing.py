@@ -42,7 +42,7 @@ from procedures.models import Procedure
 from units.access import Access
 from workdays.calendar import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange
 
-from . import services
+from . import codes, services
 from .choices import Action, ApplicantKind, Channel, Outcome
 from .models import Dossier
 
@@ -533,7 +533,14 @@ def parse_row(row: SourceRow, *, procedures: dict[str, Procedure]) -> DossierRec
             "columns",
             _("This row has more cells than the header has columns; quote values that contain the delimiter."),
         )
+    for column, value in row.values.items():
+        # PostgreSQL cannot store NUL; refused here, the row is reported instead of the database
+        # driver aborting the whole batch.
+        if isinstance(value, str) and "\x00" in value:
+            cells.error(column, _("This cell contains a NUL character."))
     code = cells.text("code", required=_("The dossier code is required."))
+    if code and "\x00" not in code and not codes.is_well_formed(code):
+        cells.error("code", str(codes.FORMAT_MESSAGE))
 
     procedure_code = _procedure_code(row.values.get("procedure_code"))
     procedure = procedures.get(procedure_code)
@@ -691,8 +698,9 @@ def import_record(record: DossierRecord, *, by=None) -> bool:
 
 def procedures_by_code(table: Table) -> dict[str, Procedure]:
     """Every procedure the file names, by national code, in one query."""
-    codes = {_procedure_code(row.values.get("procedure_code")) for row in table.rows}
-    return {procedure.code: procedure for procedure in Procedure.objects.filter(code__in=codes).select_related("unit")}
+    named = {_procedure_code(row.values.get("procedure_code")) for row in table.rows}
+    named = {code for code in named if "\x00" not in code}  # such a row is reported by parse_row
+    return {procedure.code: procedure for procedure in Procedure.objects.filter(code__in=named).select_related("unit")}
 
 
 def _batches(rows: list[SourceRow], size: int) -> Iterable[list[SourceRow]]:
@@ -720,8 +728,10 @@ def import_table(
     with transaction.atomic() if dry_run else nullcontext():
         for batch in _batches(table.rows, batch_size):
             with transaction.atomic():
-                codes = {_text(row.values.get("code")) for row in batch}
-                present = set(Dossier.objects.filter(code__in=codes).values_list("code", flat=True))
+                # Only well-formed codes are looked up: a malformed one (a NUL byte) would abort the batch.
+                batch_codes = {_text(row.values.get("code")) for row in batch}
+                batch_codes = {code for code in batch_codes if codes.is_well_formed(code)}
+                present = set(Dossier.objects.filter(code__in=batch_codes).values_list("code", flat=True))
                 for row in batch:
                     _import_row(row, procedures=procedures, present=present, by=by, access=access, report=report)
                     if progress is not None:

@@ -23,6 +23,7 @@ from procedures.models import Procedure
 from procedures.selectors import version_in_force
 from workdays.calendar import FIRST_YEAR, LAST_YEAR, get_calendar
 
+from . import codes
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome
 from .deadlines import (
     OUTCOMES_NEEDING_REASON,
@@ -90,17 +91,20 @@ def _validate_applicant(applicant: Applicant) -> None:
 
 
 def _next_code(*, unit, received_on: datetime.date) -> str:
-    """``<ministry>-<unit>-<yymmdd>-<running number>``, e.g. BYT-QLD-251103-0042."""
+    """``<ministry>-<unit>-<yymmdd>-<running number>``, e.g. BYT-QLD-251103-0042.
+
+    A number already taken (a dossier pushed with that code before explicit codes in our
+    numbering were refused) is skipped, so one such dossier never blocks the unit's receipts.
+    """
     counter, _created = DossierCodeCounter.objects.select_for_update().get_or_create(unit=unit, day=received_on)
-    counter.last_number += 1
+    prefix = codes.code_prefix(unit)
+    while True:
+        counter.last_number += 1
+        code = codes.numbered_code(prefix, received_on, counter.last_number)
+        if not Dossier.objects.filter(code=code).exists():
+            break
     counter.save(update_fields=["last_number"])
-    root_id = int(unit.path.strip("/").split("/")[0])
-    prefix = (
-        unit.code
-        if root_id == unit.pk
-        else f"{type(unit).objects.values_list('code', flat=True).get(pk=root_id)}-{unit.code}"
-    )
-    return f"{prefix}-{received_on:%y%m%d}-{counter.last_number:04d}"
+    return code
 
 
 @transaction.atomic
@@ -121,7 +125,8 @@ def dossier_receive(
     """Receive a dossier at the one-stop desk or from the portal and set its appointment date.
 
     ``code`` is given only by systems that already numbered the dossier (imports, the national
-    portal); otherwise the next running number of the resolving unit is used.
+    portal); otherwise the next running number of the resolving unit is used. A given code is
+    checked by ``dossiers.codes.validate_code`` (400) before it is looked up (409 if taken).
     """
     received_at = _validate_at(received_at, field="received_at")
     if channel not in Channel.values:
@@ -147,6 +152,9 @@ def dossier_receive(
         )
     unit = procedure.unit
     if code:
+        # Checked before any lookup: a code naming another unit is refused the same way whether
+        # or not such a dossier exists (no existence oracle).
+        code = codes.validate_code(code, unit=unit)
         if Dossier.objects.filter(code=code).exists():
             raise ConflictError(
                 _("A dossier with code %(code)s already exists.") % {"code": code}, code="duplicate_code"
@@ -212,8 +220,14 @@ def _append(
     check=None,
 ) -> Dossier:
     """Lock the dossier, check the step, append its event and store the re-derived state."""
-    at = _validate_at(at)
+    if at is not None:
+        at = _validate_at(at)
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if at is None:
+        # "Now" is read once the lock is ours: read before it, a step that waited for another
+        # officer's would be dated before that one and refused as out of order (400) instead
+        # of being judged against the new state (409).
+        at = _validate_at(None)
     if expected_version is not None and expected_version != locked.event_count:
         raise ConflictError(
             _("Dossier %(code)s was changed by someone else meanwhile; reload it and try again.")

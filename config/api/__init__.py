@@ -4,54 +4,14 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, parsers, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.exceptions import ConflictError
-
-# No request body of ours nests deeper than a few levels; a hostile one 1,000 deep would otherwise
-# exhaust the interpreter's recursion limit in the decoder or in the serializers after it.
-MAX_JSON_DEPTH = 32
-
-
-def _too_deep(data, limit: int) -> bool:
-    """Whether ``data`` nests lists/objects more than ``limit`` levels (checked without recursion)."""
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict):
-            children = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser that answers 400, not 500, to bodies nested too deep to be ours."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            data = super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            data = None
-            too_deep = True
-        else:
-            too_deep = _too_deep(data, MAX_JSON_DEPTH)
-        if too_deep:
-            raise exceptions.ParseError(
-                _("JSON nested more than %(limit)d levels deep is refused.") % {"limit": MAX_JSON_DEPTH}
-            )
-        return data
 
 
 class Pagination(PageNumberPagination):

@@ -4,7 +4,6 @@ Request serializers only parse (types, lengths, formats); the rules of the lifec
 the services, so the API, the screens and the admin give the same messages.
 """
 
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -13,7 +12,7 @@ from config.api import CodeRelatedField
 from procedures.models import Procedure
 from workdays.calendar import FIRST_YEAR, LAST_YEAR
 
-from .. import selectors
+from .. import codes, selectors
 from ..choices import Action, ApplicantKind, Channel, Outcome
 from ..models import Dossier, DossierEvent
 from ..services import Applicant
@@ -169,12 +168,7 @@ class ReceiveSerializer(serializers.Serializer):
         max_length=_max_length("code"),
         required=False,
         allow_blank=True,
-        validators=[
-            RegexValidator(
-                r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-                _("A dossier code has only letters, digits, dots, hyphens and underscores."),
-            )
-        ],
+        validators=[codes.format_validator],
         help_text=_("Only for systems that already numbered the dossier; otherwise the next number is given."),
     )
     fee_amount = serializers.DecimalField(max_digits=14, decimal_places=0, required=False)

@@ -155,7 +155,12 @@ class TestReceive:
             ({"received_at": "1999-12-31T10:00:00+07:00"}, {"received_at": ["Give a date between 2000 and 2099."]}),
             (
                 {"code": "BYT/QLD"},
-                {"code": ["A dossier code has only letters, digits, dots, hyphens and underscores."]},
+                {
+                    "code": [
+                        "A dossier code has 1 to 40 letters, digits, dots, hyphens or underscores, "
+                        "and starts with a letter or a digit."
+                    ]
+                },
             ),
         ],
     )

@@ -708,3 +708,48 @@ class TestSamples:
             "HCM-2603-000045": Timeliness.EARLY,
             "HCM-2603-000046": Timeliness.EARLY,
         }
+
+
+class TestHostileCells:
+    """Issue 14, item 4: one bad cell costs its row, never the batch or the pages of the unit."""
+
+    def test_a_nul_byte_in_one_cell_rejects_that_row_only(self, tmp_path, procedure, unit_b):
+        rows = [
+            dossier_row("OK-1"),
+            dossier_row("NUL-3", applicant_name="Nguyễn\x00Văn An"),
+            dossier_row("NUL\x00-4"),
+            dossier_row("NUL-5", procedure_code="1.0045\x0067"),
+            dossier_row("OK-6"),
+        ]
+        path = write_csv(tmp_path / "nul.csv", rows)
+
+        stdout, error = run_failing(path)
+
+        assert stdout == summary(2, 0, 3) + (
+            "row 3: applicant_name: This cell contains a NUL character.\n"
+            "row 4: code: This cell contains a NUL character.\n"
+            "row 5: procedure_code: This cell contains a NUL character.\n"
+            "row 5: procedure_code: No procedure has the national code 1.0045\x0067.\n"
+        )
+        assert sorted(Dossier.objects.values_list("code", flat=True)) == ["OK-1", "OK-6"]
+        assert error.returncode == 1
+
+    def test_codes_that_would_break_the_pages_are_rejected_by_row(self, tmp_path, procedure, unit_b):
+        rows = [
+            dossier_row("REL/SLASH/1"),
+            dossier_row("BYT-ATTP-PORTAL-1"),
+            dossier_row("BYT-QLD-260212-0001"),
+            dossier_row("HCM-0002"),
+        ]
+        path = write_csv(tmp_path / "codes.csv", rows)
+
+        stdout, _error = run_failing(path)
+
+        assert stdout == summary(1, 0, 3) + (
+            "row 2: code: A dossier code has 1 to 40 letters, digits, dots, hyphens or underscores, "
+            "and starts with a letter or a digit.\n"
+            "row 3: code: Code BYT-ATTP-PORTAL-1 names another unit than QLD, the unit of the procedure.\n"
+            "row 4: code: Codes of the form BYT-QLD-yymmdd-number are given by the tracker; "
+            "leave the code empty to get the next one.\n"
+        )
+        assert list(Dossier.objects.values_list("code", flat=True)) == ["HCM-0002"]

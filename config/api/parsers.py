@@ -1,0 +1,44 @@
+"""Request parsers of the API (a module of its own: DRF reads the parser setting while importing
+its views, which ``config.api`` itself imports)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, parsers
+
+# No request body of ours nests deeper than a few levels; a hostile one 1,000 deep would otherwise
+# exhaust the interpreter's recursion limit in the decoder or in the serializers after it.
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(data, limit: int) -> bool:
+    """Whether ``data`` nests lists/objects more than ``limit`` levels (checked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser that answers 400, not 500, to bodies nested too deep to be ours."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            data = None
+            too_deep = True
+        else:
+            too_deep = _too_deep(data, MAX_JSON_DEPTH)
+        if too_deep:
+            raise exceptions.ParseError(
+                _("JSON nested more than %(limit)d levels deep is refused.") % {"limit": MAX_JSON_DEPTH}
+            )
+        return data
