@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from config.spreadsheets import neutralise_workbook
+
 from .choices import BAND_OFFICIAL, YearStatus
 from .models import Criterion, EmulationYear, LeaderScore, UnitScore
 
@@ -149,6 +151,7 @@ def ranking_xlsx(
     for column, width in enumerate([10, 28, 45, 16, 14, 10, 12, 34], start=1):
         leaders.column_dimensions[get_column_letter(column)].width = width
 
+    neutralise_workbook(workbook)  # names of units and people: text, never a formula
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,7 +7,6 @@ the report is sent to the Government Office as is. The functions take the rows a
 of ``stats.selectors.form06`` and never query the database.
 """
 
-import csv
 import datetime
 import io
 from collections.abc import Sequence
@@ -17,6 +16,8 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from config.spreadsheets import csv_text, neutralise_workbook
 
 from .selectors import Form06Row
 
@@ -153,13 +154,16 @@ def form06_csv(rows: Sequence[Form06Row], totals: Form06Row, *, group_by: str) -
 
     Rates are written with a decimal point (66.67) and left empty when there is nothing to divide.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(flat_headings(group_by))
-    for number, row in enumerate(rows, start=1):
-        writer.writerow([number, row.code, row.name, *(_csv_value(value) for _column, value in cells(row))])
-    writer.writerow(["", "", TOTAL_LABEL, *(_csv_value(value) for _column, value in cells(totals))])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    lines = [
+        flat_headings(group_by),
+        *(
+            [number, row.code, row.name, *(_csv_value(value) for _column, value in cells(row))]
+            for number, row in enumerate(rows, start=1)
+        ),
+        ["", "", TOTAL_LABEL, *(_csv_value(value) for _column, value in cells(totals))],
+    ]
+    # Names come from the catalogue: a spreadsheet must never read one as a formula.
+    return ("\ufeff" + csv_text(lines)).encode("utf-8")
 
 
 # --- Excel ----------------------------------------------------------------------------------
@@ -304,6 +308,7 @@ def form06_xlsx(rows: Sequence[Form06Row], totals: Form06Row, *, group_by: str, 
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
+    neutralise_workbook(workbook)  # names come from the catalogue: text, never a formula
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

