@@ -137,6 +137,15 @@ class Dossier(models.Model):
     def __str__(self):
         return self.code
 
+    # Set by ``dossiers.selectors.hide_personal_data`` on an instance shown to a reader who may not
+    # see the applicant's personal data.
+    personal_data_masked = False
+
+    def save(self, *args, **kwargs):
+        if self.personal_data_masked:
+            raise ValueError("A dossier with masked personal data is for display only; it cannot be saved.")
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES

@@ -72,8 +72,15 @@ def actions_for(dossier: Dossier, *, access: Access, on: datetime.date) -> list[
     ]
 
 
+# The applicant's personal data (Decree 13/2023/NĐ-CP): what a reader who does not process the
+# unit's dossiers sees only masked, on every page, printable, export and API field.
+PERSONAL_FIELDS = ("applicant_id_number", "applicant_phone", "applicant_email", "applicant_address")
+
+
 def shows_personal_data(access: Access, *, unit_id: int) -> bool:
-    """Applicants' ID numbers and phones are shown in full only to those who process the unit's dossiers."""
+    """The applicant's ID number, phone, e-mail and address are shown in full only to those who
+    process the unit's dossiers (its officers, the ministry office, a write token); a unit head,
+    an auditor or a read-only token sees them masked."""
     return access.can_write_unit(unit_id)
 
 
@@ -151,3 +158,30 @@ def applicant_initials(name: str) -> str:
 def printed_lookup_code(dossier: Dossier) -> str:
     """The lookup code as the receipt prints it, in groups of four."""
     return format_lookup_code(dossier.lookup_code)
+
+
+def mask_personal(name: str, value: str) -> str:
+    """One field of personal data, masked: numbers as ``mask``; ``an.nguyen@example.vn`` →
+    ``a***@***.vn``; an address keeps only its last part (the province): ``***, Hà Nội``."""
+    if not value:
+        return value
+    if name == "applicant_email":
+        local_part, _at, domain = value.partition("@")
+        return f"{local_part[:1]}***@***.{domain.rsplit('.', 1)[-1]}" if domain else mask(value)
+    if name == "applicant_address":
+        head, comma, province = value.rpartition(",")
+        return f"***, {province.strip()}" if comma and province.strip() else "***"
+    return mask(value)
+
+
+def hide_personal_data(dossier: Dossier, *, access: Access) -> Dossier:
+    """``dossier`` with its personal data masked unless ``access`` may see it (changed in place).
+
+    Every screen, printable and API answer reads dossiers through this, so one rule decides. A
+    masked instance refuses to be saved (``Dossier.save``), so a mask can never be written back.
+    """
+    if not shows_personal_data(access, unit_id=dossier.unit_id):
+        for name in PERSONAL_FIELDS:
+            setattr(dossier, name, mask_personal(name, getattr(dossier, name)))
+        dossier.personal_data_masked = True
+    return dossier

@@ -48,10 +48,10 @@ from .selectors import (
     dossier_events,
     dossiers_visible_to,
     due_soon_last_day,
+    hide_personal_data,
     is_due_soon,
     local_today,
     lookup_url,
-    mask,
     may_take,
     printed_lookup_code,
     public_address,
@@ -80,7 +80,7 @@ class DossierReaderMixin(LoginRequiredMixin):
     def dossier(self) -> Dossier:
         """The dossier of the URL, or 404 when it does not exist or the user may not read it."""
         dossiers = dossiers_visible_to(self.access).select_related("procedure_version")
-        return get_object_or_404(dossiers, code=self.kwargs["code"])
+        return hide_personal_data(get_object_or_404(dossiers, code=self.kwargs["code"]), access=self.access)
 
     @cached_property
     def events(self) -> list:
@@ -123,9 +123,7 @@ class DossierListView(DossierReaderMixin, FilterView):
         today = local_today()
         last_due_soon_day = due_soon_last_day(today)
         for dossier in context["dossiers"]:
-            shown = shows_personal_data(self.access, unit_id=dossier.unit_id)
-            dossier.id_number_shown = dossier.applicant_id_number if shown else mask(dossier.applicant_id_number)
-            dossier.phone_shown = dossier.applicant_phone if shown else mask(dossier.applicant_phone)
+            hide_personal_data(dossier, access=self.access)
             dossier.overdue_days = overdue_days(dossier, today)
             dossier.due_soon = is_due_soon(dossier, on=today, last_day=last_due_soon_day)
         query = self.request.GET
@@ -222,16 +220,15 @@ class DossierDetailView(DossierReaderMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         dossier = self.dossier
         today = local_today()
-        shown = shows_personal_data(self.access, unit_id=dossier.unit_id)
         context.update(
             dossier=dossier,
             events=[(event, event_details(event)) for event in self.events],
             today=today,
             actions=[(action, Action(action).label) for action in actions_for(dossier, access=self.access, on=today)],
-            id_number_shown=dossier.applicant_id_number if shown else mask(dossier.applicant_id_number),
-            phone_shown=dossier.applicant_phone if shown else mask(dossier.applicant_phone),
             # The applicant's key: read out to them on the phone by those who process the dossier.
-            lookup_code=printed_lookup_code(dossier) if shown else "",
+            lookup_code=printed_lookup_code(dossier)
+            if shows_personal_data(self.access, unit_id=dossier.unit_id)
+            else "",
             overdue_days=overdue_days(dossier, today),
             due_soon=is_due_soon(dossier, on=today),
             was_reappointed=any(event.kind == EventKind.REAPPOINTED for event in self.events),

@@ -8,46 +8,14 @@ compare text holding NUL, so before the middleware these lookups raised inside t
 import json
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.urlwalk import all_paths
 
 pytestmark = pytest.mark.django_db
 
 
-def _routes(patterns=None, prefix=""):
-    """``(route, parameter names)`` for every URL pattern, with the regex routes of the routers."""
-    for entry in patterns if patterns is not None else get_resolver().url_patterns:
-        pattern = entry.pattern
-        text = str(pattern)
-        if isinstance(entry, URLResolver):
-            yield from _routes(entry.url_patterns, prefix + text)
-        elif isinstance(entry, URLPattern):
-            yield prefix + text, list(pattern.regex.groupindex)
-
-
-def _path_with(route: str, names: list[str], value: str) -> str | None:
-    """A concrete path for ``route`` with every parameter set to ``value`` (None for a pattern we cannot fill)."""
-    import re
-
-    if "format" in names:  # the ``.json`` suffix twins of the router's routes
-        return None
-    path = route.replace("^", "").replace("$", "").replace("\\Z", "")
-    path = re.sub(r"\(\?P<\w+>[^)]*\)", value, path)
-    path = re.sub(r"<(?:\w+:)?(\w+)>", value, path)
-    path = path.replace("\\.", ".").replace("/?", "/")
-    if any(char in path for char in "()[]*+?\\^$") or "<" in path:
-        return None
-    return "/" + path
-
-
 def _all_paths(value: str) -> list[str]:
-    paths = set()
-    for route, names in _routes():
-        if route.startswith(("admin/", "static/")):
-            continue
-        path = _path_with(route, names, value)
-        if path is not None:
-            paths.add(path)
-    return sorted(paths)
+    return all_paths(value)
 
 
 def test_the_walk_covers_the_pages_and_endpoints_the_issue_named():

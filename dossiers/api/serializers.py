@@ -127,9 +127,12 @@ class DossierSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not selectors.shows_personal_data(self.context["access"], unit_id=instance.unit_id):
-            for name in ("applicant_id_number", "applicant_phone"):
-                data[name] = selectors.mask(data[name])
+        # The same rule as every page (``selectors.hide_personal_data``), on a copy of the values.
+        if not instance.personal_data_masked and not selectors.shows_personal_data(
+            self.context["access"], unit_id=instance.unit_id
+        ):
+            for name in selectors.PERSONAL_FIELDS:
+                data[name] = selectors.mask_personal(name, data[name])
         return data
 
 
