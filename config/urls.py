@@ -21,6 +21,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("units.urls")),
     path("procedures/", include("procedures.urls")),
+    path("calendar/", include("workdays.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("lookup/", include("dossiers.public_urls")),
     path("reports/", include("stats.urls")),

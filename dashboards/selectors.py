@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import Dossier
+from dossiers.selectors import overdue_days
 from stats import periods
 from stats.choices import StatsRunStatus
 from stats.models import StatsRun
@@ -252,9 +253,7 @@ def unit_dashboard(*, unit: Unit, unit_ids: list[int], period: DashboardPeriod, 
         late_procedures=late[:LIST_SIZE],
         trend_from=trend_from,
         trend=monthly_trend(date_from=trend_from, date_to=trend_to, **scope),
-        overdue=_live_list(
-            in_scope.overdue(on=today), lambda dossier: working_days_between(dossier.appointment_date, today)
-        ),
+        overdue=_live_list(in_scope.overdue(on=today), lambda dossier: overdue_days(dossier, today)),
         due_soon=_live_list(
             in_scope.due_soon(on=today), lambda dossier: working_days_between(today, dossier.appointment_date)
         ),

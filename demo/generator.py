@@ -20,7 +20,7 @@ from django.utils import timezone
 from dossiers.choices import ApplicantKind, Channel, EventKind, Outcome
 from dossiers.deadlines import derive_state, local_date
 from dossiers.lookup import new_lookup_code
-from dossiers.models import Dossier, DossierCodeCounter, DossierEvent
+from dossiers.models import Dossier, DossierCodeCounter, DossierEvent, StateInterval
 from procedures.choices import OnlineService
 from procedures.models import Procedure, ProcedureVersion
 from stats.bulk import insert_rows, reserve_ids
@@ -160,21 +160,27 @@ class _Generator:
         counted_from = calendar.receipt_day(received_at)
         appointment = calendar.add_working_days(counted_from, processing_days)
         cursor = counted_from
-        if rng.random() < 0.08:
-            request_day = calendar.add_working_days(counted_from, rng.randint(1, max(1, processing_days // 2)))
+        requests = 2 if rng.random() < 0.005 else 1 if rng.random() < 0.08 else 0
+        for _ in range(requests):
+            # Most requests come early; a few only after the appointment date, when they stop nothing.
+            latest = max(1, processing_days // 2) if rng.random() < 0.9 else processing_days + 4
+            request_day = max(calendar.add_working_days(counted_from, rng.randint(1, latest)), cursor)
             events.append(_Event(EventKind.SUPPLEMENT_REQUESTED, _at(request_day, rng), rng.choice(SUPPLEMENT_NOTES)))
             if rng.random() < 0.1 and self.now - received_at < FORGOTTEN_WITHIN:
                 return self._until_now(events)  # the applicant has not answered yet: still awaiting
             arrival = calendar.add_working_days(request_day, rng.randint(1, 6))
             events.append(_Event(EventKind.SUPPLEMENT_RECEIVED, _at(arrival, rng)))
-            appointment = calendar.add_working_days(appointment, calendar.working_days_between(request_day, arrival))
+            if request_day <= appointment:
+                appointment = calendar.add_working_days(
+                    appointment, calendar.working_days_between(request_day, arrival)
+                )
             cursor = arrival
         roll = rng.random()
         if roll < 0.30:
             end_day = calendar.add_working_days(appointment, -rng.randint(1, max(1, processing_days // 2)))
             end_day = max(end_day, cursor)
         elif roll < 0.93:
-            end_day = appointment
+            end_day = max(appointment, cursor)
         else:
             end_day = calendar.add_working_days(appointment, rng.randint(1, 8))
             if rng.random() < 0.4:
@@ -229,18 +235,26 @@ class _Generator:
         self.counters[key] = number
         return f"{self.prefixes[unit_id]}-{received_on:%y%m%d}-{number:04d}"
 
-    def batch(self, size: int) -> tuple[list[dict], list[list[_Event]]]:
+    def batch(
+        self, size: int, first: datetime.date, last: datetime.date
+    ) -> tuple[list[dict], list[tuple[list[_Event], list]]]:
+        """``size`` dossiers received from ``first`` to ``last``, in the order they were received."""
         rng = self.rng
+        working_days = [day for day in self.working_days if first <= day <= last] or self.working_days
         dossiers, histories = [], []
+        attempts = 0
         while len(dossiers) < size:
+            attempts += 1
+            if attempts > 100 * size + 1000:
+                raise ValueError(f"No procedure is in force from {first} to {last}: nothing to generate.")
             procedure = rng.choices(self.procedures, cum_weights=self.cumulative_weights)[0]
             online = procedure.online_service != OnlineService.NONE and rng.random() < 0.6
             # Online submissions arrive on any day and hour; the desk works on working days.
             if online:
-                day = self.start + datetime.timedelta(days=rng.randint(0, (self.end - self.start).days))
+                day = first + datetime.timedelta(days=rng.randint(0, (last - first).days))
                 received_at = _at(day, rng, earliest=(0, 0), latest=(23, 59))
             else:
-                received_at = _at(rng.choice(self.working_days), rng)
+                received_at = _at(rng.choice(working_days), rng)
             if received_at > self.now:
                 continue
             received_on = received_at.date()
@@ -248,11 +262,11 @@ class _Generator:
             if version is None:
                 continue
             events = self._history(received_at, version.processing_days)
-            state = derive_state(events, processing_days=version.processing_days, calendar=self.calendar)
+            # ``record``: the events carry the dates they fixed, as those written by the services do.
+            state = derive_state(events, processing_days=version.processing_days, calendar=self.calendar, record=True)
             paid_online = online and procedure.has_fee and rng.random() < 0.7
             dossiers.append(
                 dict(
-                    code=self._code(procedure.unit_id, received_on),
                     # From ``secrets``, not the seeded generator: a key must not be reproducible.
                     lookup_code=new_lookup_code(),
                     procedure_id=procedure.pk,
@@ -274,7 +288,14 @@ class _Generator:
                     **state.stored_values(),
                 )
             )
-            histories.append(events)
+            histories.append((events, state.intervals))
+        # Rows go in as a desk receives them, in time order, with running numbers in that order:
+        # a real table is laid out roughly by date, which is what its date indexes rely on.
+        order = sorted(range(len(dossiers)), key=lambda index: dossiers[index]["received_at"])
+        dossiers = [dossiers[index] for index in order]
+        histories = [histories[index] for index in order]
+        for row in dossiers:
+            row["code"] = self._code(row["unit_id"], row["received_on"])
         return dossiers, histories
 
 
@@ -302,9 +323,15 @@ def generate_dossiers(
         )
     }
     used_before = dict(generator.counters)
+    # One batch per slice of the range, oldest first, so rows are stored in the order of receipt.
+    batches = max(1, -(-count // batch_size))
+    days = (end - start).days + 1
     created = 0
-    while created < count:
-        dossiers, histories = generator.batch(min(batch_size, count - created))
+    for number in range(batches):
+        first = start + datetime.timedelta(days=days * number // batches)
+        last = max(first, start + datetime.timedelta(days=days * (number + 1) // batches - 1))
+        size = count * (number + 1) // batches - count * number // batches
+        dossiers, histories = generator.batch(size, first, last)
         with transaction.atomic():
             _write(dossiers, histories, now=generator.now)
         created += len(dossiers)
@@ -315,9 +342,10 @@ def generate_dossiers(
 
 
 EVENT_COLUMNS = ("dossier", "sequence", "kind", "at", "on", "note", "data", "recorded_at")
+INTERVAL_COLUMNS = ("dossier", "unit", "procedure", "field", "starts_on", "ends_on", "due", "overdue_from")
 
 
-def _write(dossiers: list[dict], histories: list[list[_Event]], *, now) -> None:
+def _write(dossiers: list[dict], histories: list[tuple[list[_Event], list]], *, now) -> None:
     ids = reserve_ids(Dossier, len(dossiers))
     if ids is None:  # no sequence to draw from: let the database number them
         ids = [dossier.pk for dossier in Dossier.objects.bulk_create([Dossier(**row) for row in dossiers])]
@@ -340,8 +368,26 @@ def _write(dossiers: list[dict], histories: list[list[_Event]], *, now) -> None:
                 as_json(event.data or {}),
                 now,
             )
-            for dossier_id, events in zip(ids, histories, strict=True)
+            for dossier_id, (events, _intervals) in zip(ids, histories, strict=True)
             for sequence, event in enumerate(events, start=1)
+        ),
+    )
+    insert_rows(
+        StateInterval,
+        INTERVAL_COLUMNS,
+        (
+            (
+                dossier_id,
+                row["unit_id"],
+                row["procedure_id"],
+                row["field_id"],
+                interval.starts_on,
+                interval.ends_on,
+                interval.due,
+                interval.overdue_from,
+            )
+            for dossier_id, row, (_events, intervals) in zip(ids, dossiers, histories, strict=True)
+            for interval in intervals
         ),
     )
 

@@ -44,6 +44,7 @@ class EventKind(models.TextChoices):
     ENDED = "ended", _("Processing ended")
     RETURNED = "returned", _("Result returned")
     RATED = "rated", _("Rated by the applicant")
+    DEADLINE_RECALCULATED = "deadline_recalculated", _("Deadline recalculated")
 
 
 class Action(models.TextChoices):

@@ -13,7 +13,7 @@ from units.models import Unit
 from workdays.calendar import add_working_days
 
 from .choices import OPEN_STATUSES, ApplicantKind, Channel, EventKind, Outcome, Status, Timeliness
-from .deadlines import local_date
+from .deadlines import OPEN_END, local_date
 from .lookup import new_lookup_code
 
 
@@ -31,21 +31,25 @@ class DossierQuerySet(models.QuerySet):
         return self.filter(received_on__gte=start, received_on__lte=end)
 
     def overdue(self, *, on: datetime.date):
-        """Open dossiers past their appointment date on ``on``.
+        """Open dossiers overdue on ``on`` (today or later) if nothing happens meanwhile.
 
-        A dossier awaiting the applicant's supplement is not overdue: its clock is paused and its
-        appointment date will move when the supplement arrives.
+        ``overdue_from`` holds the national index's pause rules (``deadlines.DossierState.due``):
+        a dossier waiting for a supplement it asked for in time is not overdue; one that asked
+        after its appointment date, or asked twice, is. For a past day, read the statistics
+        (``StateInterval``), not this.
         """
-        return self.filter(status=Status.PROCESSING, appointment_date__lt=on)
+        return self.filter(overdue_from__lte=on)
 
     def within_deadline(self, *, on: datetime.date):
-        """Open dossiers not past their appointment date on ``on`` (paused ones included)."""
-        return self.open().exclude(status=Status.PROCESSING, appointment_date__lt=on)
+        """Open dossiers not overdue on ``on`` (those paused in time included)."""
+        return self.open().exclude(overdue_from__lte=on)
 
     def due_soon(self, *, on: datetime.date):
-        """Open dossiers with at most ``TTHC_DUE_SOON_WORKING_DAYS`` working days left on ``on``."""
+        """Processing dossiers, not yet overdue, with at most ``TTHC_DUE_SOON_WORKING_DAYS`` working days left."""
         last_day = add_working_days(on, settings.TTHC_DUE_SOON_WORKING_DAYS)
-        return self.filter(status=Status.PROCESSING, appointment_date__gte=on, appointment_date__lte=last_day)
+        return self.filter(status=Status.PROCESSING, appointment_date__gte=on, appointment_date__lte=last_day).exclude(
+            overdue_from__lte=on
+        )
 
 
 class Dossier(models.Model):
@@ -102,6 +106,12 @@ class Dossier(models.Model):
     satisfied = models.BooleanField(_("applicant satisfied"), null=True, blank=True)
     last_event_at = models.DateTimeField(_("last event at"))
     event_count = models.PositiveIntegerField(default=0, editable=False)
+    overdue_from = models.DateField(
+        _("overdue from"),
+        null=True,
+        blank=True,
+        help_text=_("The first day the open dossier counts as overdue if nothing else happens; empty while paused."),
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     # Touched by every event, including back-dated ones, so the nightly statistics can find the
@@ -126,6 +136,9 @@ class Dossier(models.Model):
             models.Index(fields=["-received_at", "-id"], name="dossier_list_order"),
             # Lists of open (e.g. overdue) dossiers, newest first, without reading the ended ones.
             models.Index(fields=["status", "-received_at", "-id"], name="dossier_status_list_order"),
+            # "Overdue now" lists and counts (set only on open dossiers).
+            models.Index(fields=["overdue_from"], name="dossier_overdue_from"),
+            models.Index(fields=["unit", "overdue_from"], name="dossier_unit_overdue_from"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -151,7 +164,48 @@ class Dossier(models.Model):
         return self.status in OPEN_STATUSES
 
     def is_overdue(self, on: datetime.date) -> bool:
-        return self.status == Status.PROCESSING and self.appointment_date < on
+        """The row-level twin of ``DossierQuerySet.overdue``."""
+        return self.overdue_from is not None and self.overdue_from <= on
+
+
+class StateInterval(models.Model):
+    """A stretch of days over which an open dossier kept one deadline (``deadlines.Interval``).
+
+    Written by the services with every event, from the events alone, so the stocks of any past day
+    (open within deadline, open overdue at the end of day D) are one set-based query:
+    ``starts_on <= D < ends_on``, overdue when ``overdue_from <= D``. Later events only close the
+    last interval or add new ones from their own day on: a day's figures never change unless an
+    event dated on or before it arrives (DESIGN.md, lifecycle 7). Unit, procedure and field are
+    copied from the dossier so the statistics group without a join.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="intervals")
+    # Copies of the dossier's own (constrained) keys: neither indexed nor checked again.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (excluded)"), default=OPEN_END)
+    due = models.DateField(_("due"), null=True, blank=True)
+    overdue_from = models.DateField(_("overdue from"), null=True, blank=True)
+
+    OPEN_END = OPEN_END
+
+    class Meta:
+        verbose_name = _("state interval")
+        verbose_name_plural = _("state intervals")
+        ordering = ["dossier", "starts_on"]
+        indexes = [
+            # Each serves one kind of change within a range of days: opened, closed, fell overdue.
+            models.Index(fields=["starts_on"], name="interval_starts_on"),
+            models.Index(fields=["ends_on", "starts_on"], name="interval_ends_on"),
+            models.Index(fields=["overdue_from"], name="interval_overdue_from"),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier_id} {self.starts_on.isoformat()}–{self.ends_on.isoformat()} due {self.due}"
 
 
 class DossierEvent(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from units.access import Access
-from workdays.calendar import add_working_days
+from workdays.calendar import add_working_days, working_days_between
 
 from .choices import Action, EventKind, Status
 from .deadlines import DossierState, allowed_actions, local_date
@@ -50,6 +50,17 @@ def is_due_soon(dossier: Dossier, *, on: datetime.date, last_day: datetime.date 
     """The row-level twin of ``DossierQuerySet.due_soon``; pass ``last_day`` once for a whole list."""
     last_day = last_day or due_soon_last_day(on)
     return dossier.status == Status.PROCESSING and on <= dossier.appointment_date <= last_day
+
+
+def overdue_days(dossier: Dossier, today: datetime.date) -> int:
+    """Working days an open dossier has been overdue by ``today`` (0 when it is not).
+
+    Counted from the day before ``overdue_from``: the appointment date, or the day before a second
+    supplement request made the dossier late.
+    """
+    if not dossier.is_overdue(today):
+        return 0
+    return working_days_between(dossier.overdue_from - datetime.timedelta(days=1), today)
 
 
 def may_take(access: Access, action: str, *, unit_id: int) -> bool:

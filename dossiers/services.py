@@ -22,6 +22,8 @@ from config.exceptions import ConflictError
 from procedures.models import Procedure
 from procedures.selectors import version_in_force
 from workdays.calendar import FIRST_YEAR, LAST_YEAR, get_calendar
+from workdays.models import CalendarOverride
+from workdays.services import calendar_override_mark_applied
 
 from . import codes
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome
@@ -33,7 +35,7 @@ from .deadlines import (
     last_day_to_reappoint,
     local_date,
 )
-from .models import Dossier, DossierCodeCounter, DossierEvent
+from .models import Dossier, DossierCodeCounter, DossierEvent, StateInterval
 
 # Remote systems' clocks drift a little; an `at` this far ahead of ours is still "now".
 FUTURE_TOLERANCE = datetime.timedelta(seconds=60)
@@ -165,7 +167,8 @@ def dossier_receive(
     event = DossierEvent(
         kind=EventKind.RECEIVED, at=received_at, by=by, note=note, data={"channel": channel, "version": version.pk}
     )
-    state = derive_state([event], processing_days=version.processing_days)
+    # The receipt records the dates it fixed (counted from, appointment date) in its data.
+    state = derive_state([event], processing_days=version.processing_days, record=True)
     dossier = Dossier(
         code=code,
         procedure=procedure,
@@ -204,7 +207,53 @@ def dossier_receive(
     event.dossier = dossier
     event.sequence = 1
     event.save(force_insert=True)
+    StateInterval.objects.bulk_create(intervals_for(dossier, state))
     return dossier
+
+
+def intervals_for(dossier: Dossier, state: DossierState) -> list[StateInterval]:
+    """The ``StateInterval`` rows (unsaved) of ``dossier`` whose events replay to ``state``."""
+    return [
+        StateInterval(
+            dossier_id=dossier.pk,
+            unit_id=dossier.unit_id,
+            procedure_id=dossier.procedure_id,
+            field_id=dossier.field_id,
+            starts_on=interval.starts_on,
+            ends_on=interval.ends_on,
+            due=interval.due,
+            overdue_from=interval.overdue_from,
+        )
+        for interval in state.intervals
+    ]
+
+
+def _store(dossier: Dossier, state: DossierState) -> None:
+    """Store the re-derived projection on the (locked) row and replace its intervals."""
+    for name, value in state.stored_values().items():
+        setattr(dossier, name, value)
+    dossier.save(update_fields=[*DossierState.STORED_FIELDS, "updated_at"])
+    StateInterval.objects.filter(dossier=dossier).delete()
+    StateInterval.objects.bulk_create(intervals_for(dossier, state))
+
+
+def dossier_intervals_rebuild(*, dossier_ids) -> int:
+    """Replay the events of many dossiers and rewrite their intervals; returns the rows written.
+
+    For batches (upgrades, imports, synchronisation): two reads and two writes per call, however
+    many dossiers, with no calendar lookup once the events have recorded their dates.
+    """
+    ids = list(dossier_ids)
+    dossiers = {dossier.pk: dossier for dossier in Dossier.objects.filter(pk__in=ids)}
+    events: dict[int, list[DossierEvent]] = {pk: [] for pk in dossiers}
+    for event in DossierEvent.objects.filter(dossier_id__in=ids).order_by("dossier_id", "sequence"):
+        events[event.dossier_id].append(event)
+    rows = []
+    for pk, dossier in dossiers.items():
+        rows.extend(intervals_for(dossier, derive_state(events[pk], processing_days=dossier.processing_days)))
+    StateInterval.objects.filter(dossier_id__in=ids).delete()
+    StateInterval.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 def _append(
@@ -248,11 +297,10 @@ def _append(
     if check is not None:
         check(state)
     event = DossierEvent(dossier=locked, sequence=len(events) + 1, kind=kind, at=at, by=by, note=note, data=data or {})
+    # The new event records the dates it fixes (e.g. an arriving supplement's new appointment date).
+    new_state = derive_state([*events, event], processing_days=locked.processing_days, record=True)
     event.save(force_insert=True)
-    new_state = derive_state([*events, event], processing_days=locked.processing_days)
-    for name, value in new_state.stored_values().items():
-        setattr(locked, name, value)
-    locked.save(update_fields=[*DossierState.STORED_FIELDS, "updated_at"])
+    _store(locked, new_state)
     return locked
 
 
@@ -449,3 +497,123 @@ def dossier_rate(
         data={"satisfied": satisfied},
         expected_version=expected_version,
     )
+
+
+# --- Calendar changes applied on purpose (DESIGN.md, lifecycle 8) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Recalculation:
+    """What applying a calendar change does to one open dossier's appointment date."""
+
+    dossier: Dossier
+    previous: datetime.date
+    recounted: datetime.date
+    counted_from: datetime.date
+
+    @property
+    def moves(self) -> bool:
+        return self.recounted > self.previous
+
+
+@dataclass(frozen=True)
+class RecalculationReport:
+    """The open dossiers whose counting crosses the changed day, split by what happens to them.
+
+    ``moved``: their appointment date moves later (each gets an event). ``kept``: counting again
+    would give an earlier date than the one already given to the applicant, which is kept (a
+    printed appointment is a promise; the unit is never judged against a date it did not give).
+    ``unchanged``: how many cross the day but come out the same.
+    """
+
+    moved: list[Recalculation]
+    kept: list[Recalculation]
+    unchanged: int
+
+
+def dossiers_crossing(day: datetime.date):
+    """Open dossiers whose counting runs across ``day``: received on or before it, due on or after it."""
+    return Dossier.objects.open().filter(received_on__lte=day, appointment_date__gte=day)
+
+
+def _recalculations(dossiers: list[Dossier]) -> tuple[list[Recalculation], dict[int, list[DossierEvent]]]:
+    events: dict[int, list[DossierEvent]] = {dossier.pk: [] for dossier in dossiers}
+    for event in DossierEvent.objects.filter(dossier_id__in=events).order_by("dossier_id", "sequence"):
+        events[event.dossier_id].append(event)
+    calendar = get_calendar()
+    found = []
+    for dossier in dossiers:
+        recounted = derive_state(
+            events[dossier.pk], processing_days=dossier.processing_days, calendar=calendar, recount=True
+        )
+        found.append(
+            Recalculation(
+                dossier=dossier,
+                previous=dossier.appointment_date,
+                recounted=recounted.appointment_date,
+                counted_from=recounted.counted_from,
+            )
+        )
+    return found, events
+
+
+def dossiers_recalculate_deadlines(*, override: CalendarOverride, by, dry_run: bool = False) -> RecalculationReport:
+    """Apply a calendar change to the open dossiers whose counting crosses its day.
+
+    Each such dossier is counted again, from its events, on the calendar as it stands now; when
+    its appointment date comes out later it records a ``deadline_recalculated`` event (dated now,
+    by ``by``, naming the override's document) with the new dates, and its state and intervals
+    are rewritten. The change counts from today: the figures of past days stay as they were
+    computed (DESIGN.md, lifecycle 7). Ended dossiers are never touched, so their timeliness never
+    changes. A date that would come out earlier is kept (see ``RecalculationReport``).
+
+    With ``dry_run`` nothing is locked or written: the report says what applying would do. Runs
+    in one transaction with a fixed number of queries whatever the number of dossiers.
+    """
+    with transaction.atomic():
+        candidates = dossiers_crossing(override.date).order_by("pk")
+        if not dry_run:
+            candidates = candidates.select_for_update()
+        found, events = _recalculations(list(candidates))
+        moved = [item for item in found if item.moves]
+        kept = [item for item in found if item.recounted < item.previous]
+        report = RecalculationReport(moved=moved, kept=kept, unchanged=len(found) - len(moved) - len(kept))
+        if dry_run:
+            return report
+        now = timezone.now()
+        new_events, changed = [], []
+        for item in moved:
+            dossier, history = item.dossier, events[item.dossier.pk]
+            event = DossierEvent(
+                dossier=dossier,
+                sequence=len(history) + 1,
+                kind=EventKind.DEADLINE_RECALCULATED,
+                at=now,
+                on=local_date(now),
+                by=by,
+                note=_("Deadline recalculated after %(document)s") % {"document": override.document},
+                data={
+                    "appointment_date": item.recounted.isoformat(),
+                    "counted_from": item.counted_from.isoformat(),
+                    "previous_appointment_date": item.previous.isoformat(),
+                    "calendar_day": override.date.isoformat(),
+                    "calendar_change": override.kind,
+                    "document": override.document,
+                },
+            )
+            new_events.append(event)
+            state = derive_state([*history, event], processing_days=dossier.processing_days)
+            for name, value in state.stored_values().items():
+                setattr(dossier, name, value)
+            dossier.updated_at = now
+            changed.append((dossier, state))
+        DossierEvent.objects.bulk_create(new_events, batch_size=1000)
+        Dossier.objects.bulk_update(
+            [dossier for dossier, _state in changed], [*DossierState.STORED_FIELDS, "updated_at"], batch_size=500
+        )
+        StateInterval.objects.filter(dossier_id__in=[dossier.pk for dossier, _state in changed]).delete()
+        StateInterval.objects.bulk_create(
+            [row for dossier, state in changed for row in intervals_for(dossier, state)], batch_size=2000
+        )
+        calendar_override_mark_applied(override=override, by=by, count=len(moved))
+        return report

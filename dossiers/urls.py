@@ -6,6 +6,8 @@ app_name = "dossiers"
 urlpatterns = [
     path("", views.DossierListView.as_view(), name="list"),
     path("new/", views.DossierReceiveView.as_view(), name="receive"),
+    # Before "<str:code>/": a dossier code never starts with "calendar-changes".
+    path("calendar-changes/<int:pk>/apply/", views.RecalculateDeadlinesView.as_view(), name="recalculate"),
     path("<str:code>/", views.DossierDetailView.as_view(), name="detail"),
     path("<str:code>/actions/<str:action>/", views.DossierActionView.as_view(), name="action"),
     path("<str:code>/receipt/", views.ReceiptView.as_view(), name="receipt"),

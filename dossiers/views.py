@@ -26,7 +26,7 @@ from config.forms import add_service_errors
 from procedures.models import Field, Procedure
 from units.access import Access, access_for_request, units_visible_to
 from units.models import Tenure, Unit
-from workdays.calendar import working_days_between
+from workdays.models import CalendarOverride
 
 from . import services
 from .choices import Action, Channel, EventKind, Outcome, Status, Timeliness
@@ -53,6 +53,7 @@ from .selectors import (
     local_today,
     lookup_url,
     may_take,
+    overdue_days,
     printed_lookup_code,
     public_address,
     shows_personal_data,
@@ -143,11 +144,6 @@ class DossierListView(DossierReaderMixin, FilterView):
             may_receive=may_receive(self.access),
         )
         return context
-
-
-def overdue_days(dossier: Dossier, today: datetime.date) -> int:
-    """Working days an open dossier is past its appointment date (0 when it is not)."""
-    return working_days_between(dossier.appointment_date, today) if dossier.is_overdue(today) else 0
 
 
 # --- Reception --------------------------------------------------------------------------------
@@ -396,3 +392,46 @@ class ApologyView(DossierReaderMixin, TemplateView):
             head=head.person if head else None,
         )
         return context
+
+
+# --- Applying a calendar change to the open dossiers (ministry office) -------------------------
+
+
+class RecalculateDeadlinesView(LoginRequiredMixin, TemplateView):
+    """Apply one calendar override to the open dossiers whose counting crosses its day.
+
+    GET shows what it would do (how many dossiers move, to which dates) without writing anything;
+    POST applies it. For the ministry office only.
+    """
+
+    template_name = "dossiers/recalculate.html"
+    preview_rows = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def override(self) -> CalendarOverride:
+        return get_object_or_404(CalendarOverride, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report = services.dossiers_recalculate_deadlines(override=self.override, by=self.request.user, dry_run=True)
+        context.update(
+            override=self.override,
+            report=report,
+            moved_preview=report.moved[: self.preview_rows],
+            kept_preview=report.kept[: self.preview_rows],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        report = services.dossiers_recalculate_deadlines(override=self.override, by=request.user)
+        messages.success(
+            request,
+            _("%(moved)s open dossiers got a later appointment date after %(document)s; %(kept)s kept theirs.")
+            % {"moved": len(report.moved), "kept": len(report.kept), "document": self.override.document},
+        )
+        return redirect("workdays:special_days_year", year=self.override.date.year)

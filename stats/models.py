@@ -18,9 +18,18 @@ class DailyStat(models.Model):
     """
 
     day = models.DateField(_("day"))
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
-    procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE, related_name="+")
-    field = models.ForeignKey(Field, verbose_name=_("field"), on_delete=models.CASCADE, related_name="+")
+    # No foreign-key constraints in the database: rollups are derived from dossiers, which hold the
+    # constraints, and are rewritten wholesale; checking three keys per written row cost more than
+    # computing it. (Django still cascades deletes.)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    field = models.ForeignKey(
+        Field, verbose_name=_("field"), on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
 
     received_online = models.PositiveIntegerField(default=0)
     received_in_person = models.PositiveIntegerField(default=0)

@@ -1,156 +1,195 @@
 """The daily rollups (``DailyStat``), computed set-based in the database.
 
-For a range of days the flows (received, ended, supplements, ratings, ...) come from a handful
-of ``GROUP BY`` queries over indexed date columns, and the stocks of open dossiers at the end of
-each day from one query for the day before the range plus the day-by-day flows in and out. Python
-walks only the aggregated (unit, procedure, day) rows, never the dossiers.
+Each chunk of days is one ``DELETE`` and one ``INSERT … SELECT``: the database reads the flows
+of the chunk and the changes of the stocks from indexed date columns, and writes the rows; no
+dossier ever passes through Python.
 
-Definitions (the property test checks them against direct counts):
+Definitions (``stats/tests/test_rollups.py`` checks them against direct counts):
 
-* open at the end of day D: received on or before D and not ended on or before D;
-* overdue at the end of D: open, appointment date before D, and not currently awaiting a
-  supplement (the clock of such a dossier is paused; its appointment date moves when the
-  supplement arrives, and the days it touches are recomputed then);
-* within deadline: open and not overdue.
+* flows count what happened on a day: received (``received_on``, by channel, paid online), ended
+  (``ended_on``, by timeliness and outcome; an ended dossier's timeliness never changes), and
+  supplement requests, re-appointments and ratings (their event's local day);
+* stocks are the open dossiers at the end of the day, within deadline or overdue, read from the
+  dossiers' state intervals (``dossiers.models.StateInterval``) and therefore from the events up
+  to that day only, never from a dossier's current status (DESIGN.md, lifecycle 7). A dossier is
+  open at the end of D when one of its intervals has ``starts_on <= D < ends_on``, and overdue
+  when that interval's ``overdue_from <= D``.
 
-Each chunk of days is deleted and rewritten in one transaction under a row lock, so a run that
-is interrupted leaves every day either fully old or fully new, and two runs never interleave.
+The stocks of a chunk are its opening stock plus running sums of their changes: +1 open on an
+interval's first day, +1 overdue on its ``overdue_from``, -1 of each on its ``ends_on``. The
+opening stock of the first chunk of a run comes from the intervals that cover the day before it;
+each later chunk continues from the last day the previous chunk just wrote, so no chunk rescans
+the intervals before it.
+
+Each chunk is deleted and rewritten in one transaction under a row lock, so a run that is
+interrupted leaves every day either fully old or fully new, and two runs never interleave.
 """
 
 import datetime
-from collections import defaultdict
 from collections.abc import Callable
 
-from django.db import transaction
-from django.db.models import Count, F, Min, Q
+from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
-from dossiers.choices import Channel, EventKind, Outcome, Status, Timeliness
-from dossiers.models import Dossier, DossierEvent
+from dossiers.choices import Channel, EventKind, Outcome, Timeliness
+from dossiers.models import Dossier, DossierEvent, StateInterval
 
-from .bulk import insert_rows
 from .choices import StatsRunKind, StatsRunStatus
 from .models import DailyStat, RollupLock, StatsRun
 
 CHUNK_DAYS = 31
 ONE_DAY = datetime.timedelta(days=1)
-Key = tuple[int, int, int]  # (unit_id, procedure_id, field_id)
+
+# What each flow column counts: (source, SQL condition on that source's row).
+_FLOWS = {
+    "received_online": ("received", f"d.channel = '{Channel.ONLINE}'"),
+    "received_in_person": ("received", f"d.channel = '{Channel.IN_PERSON}'"),
+    "received_postal": ("received", f"d.channel = '{Channel.POSTAL}'"),
+    "paid_online": ("received", "d.fee_paid_online"),
+    "ended_early": ("ended", f"d.timeliness = '{Timeliness.EARLY}'"),
+    "ended_on_time": ("ended", f"d.timeliness = '{Timeliness.ON_TIME}'"),
+    "ended_late": ("ended", f"d.timeliness = '{Timeliness.LATE}'"),
+    "ended_resolved": ("ended", f"d.outcome = '{Outcome.RESOLVED}'"),
+    "ended_refused": ("ended", f"d.outcome = '{Outcome.REFUSED}'"),
+    "ended_stopped": ("ended", f"d.outcome = '{Outcome.STOPPED}'"),
+    "ended_withdrawn": ("ended", f"d.outcome = '{Outcome.WITHDRAWN}'"),
+    "supplement_requests": ("event", f"e.kind = '{EventKind.SUPPLEMENT_REQUESTED}'"),
+    "reappointments": ("event", f"e.kind = '{EventKind.REAPPOINTED}'"),
+    "rated_satisfied": ("event", f"e.kind = '{EventKind.RATED}' AND d.satisfied"),
+    "rated_unsatisfied": ("event", f"e.kind = '{EventKind.RATED}' AND NOT d.satisfied"),
+}
+assert set(_FLOWS) == set(DailyStat.FLOW_FIELDS), "every flow column of DailyStat needs its definition"
+_CHANGES = ("open_change", "overdue_change")
 
 
-def _grouped(queryset, day_field: str, *, prefix: str = "", **counts) -> dict[tuple[datetime.date, Key], dict]:
-    """``{(day, key): {name: count}}`` from one GROUP BY query."""
-    rows = queryset.values(day_field, f"{prefix}unit_id", f"{prefix}procedure_id", f"{prefix}field_id").annotate(
-        **counts
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _select(day: str, keys: str, source: str, changes: tuple[str, str] = ("0", "0")) -> str:
+    """One branch of the UNION: the day, the key columns, every flow as 0/1, and the stock changes."""
+    flows = ", ".join(
+        f"CASE WHEN {condition} THEN 1 ELSE 0 END" if kind == source else "0" for kind, condition in _FLOWS.values()
     )
-    result = {}
-    for row in rows:
-        key = (row[f"{prefix}unit_id"], row[f"{prefix}procedure_id"], row[f"{prefix}field_id"])
-        result[(row[day_field], key)] = {name: row[name] for name in counts}
-    return result
+    return f"SELECT {day}, {keys}, {flows}, {changes[0]}, {changes[1]}"
 
 
-def _open_at_end_of(day: datetime.date) -> dict[Key, tuple[int, int]]:
-    """``{key: (open, overdue)}`` at the end of ``day``, straight from the dossiers."""
-    rows = (
-        Dossier.objects.filter(received_on__lte=day)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
-        .values("unit_id", "procedure_id", "field_id")
-        .annotate(
-            open=Count("id"),
-            overdue=Count("id", filter=Q(appointment_date__lt=day) & ~Q(status=Status.AWAITING_SUPPLEMENT)),
+def _event_dossier(dossier: str) -> str:
+    """The join from a chunk's events to their dossiers (for the unit, procedure and answer).
+
+    A chunk has a few thousand such events: on PostgreSQL each finds its dossier by primary key
+    (the ``OFFSET 0`` keeps the planner from turning the lookup into a scan of every dossier).
+    """
+    if connection.vendor == "postgresql":
+        return (
+            "CROSS JOIN LATERAL (SELECT unit_id, procedure_id, field_id, satisfied "
+            f"FROM {dossier} WHERE id = e.dossier_id OFFSET 0) AS d"
         )
-    )
-    return {(row["unit_id"], row["procedure_id"], row["field_id"]): (row["open"], row["overdue"]) for row in rows}
+    return f"JOIN {dossier} d ON d.id = e.dossier_id"
 
 
-def _flows(start: datetime.date, end: datetime.date) -> dict[tuple[datetime.date, Key], dict]:
-    """Every flow of every day in [start, end], keyed by (day, key)."""
-    flows: dict[tuple[datetime.date, Key], dict] = defaultdict(dict)
-    received = _grouped(
-        Dossier.objects.filter(received_on__gte=start, received_on__lte=end),
-        "received_on",
-        received_online=Count("id", filter=Q(channel=Channel.ONLINE)),
-        received_in_person=Count("id", filter=Q(channel=Channel.IN_PERSON)),
-        received_postal=Count("id", filter=Q(channel=Channel.POSTAL)),
-        paid_online=Count("id", filter=Q(fee_paid_online=True)),
-    )
-    ended = _grouped(
-        Dossier.objects.filter(ended_on__gte=start, ended_on__lte=end),
-        "ended_on",
-        ended_early=Count("id", filter=Q(timeliness=Timeliness.EARLY)),
-        ended_on_time=Count("id", filter=Q(timeliness=Timeliness.ON_TIME)),
-        ended_late=Count("id", filter=Q(timeliness=Timeliness.LATE)),
-        ended_resolved=Count("id", filter=Q(outcome=Outcome.RESOLVED)),
-        ended_refused=Count("id", filter=Q(outcome=Outcome.REFUSED)),
-        ended_stopped=Count("id", filter=Q(outcome=Outcome.STOPPED)),
-        ended_withdrawn=Count("id", filter=Q(outcome=Outcome.WITHDRAWN)),
-        # Leaving the overdue stock: ended on D after being overdue at the end of D - 1.
-        overdue_left=Count("id", filter=Q(appointment_date__lt=F("ended_on") - ONE_DAY)),
-    )
-    events = _grouped(
-        DossierEvent.objects.filter(
-            on__gte=start,
-            on__lte=end,
-            kind__in=[EventKind.SUPPLEMENT_REQUESTED, EventKind.REAPPOINTED, EventKind.RATED],
-        ),
-        "on",
-        prefix="dossier__",
-        supplement_requests=Count("id", filter=Q(kind=EventKind.SUPPLEMENT_REQUESTED)),
-        reappointments=Count("id", filter=Q(kind=EventKind.REAPPOINTED)),
-        rated_satisfied=Count("id", filter=Q(kind=EventKind.RATED, dossier__satisfied=True)),
-        rated_unsatisfied=Count("id", filter=Q(kind=EventKind.RATED, dossier__satisfied=False)),
-    )
-    # Entering the overdue stock on D: the appointment was D - 1 and the dossier is still open
-    # at the end of D.
-    became_overdue = _grouped(
-        Dossier.objects.filter(appointment_date__gte=start - ONE_DAY, appointment_date__lte=end - ONE_DAY)
-        .exclude(status=Status.AWAITING_SUPPLEMENT)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=F("appointment_date") + ONE_DAY)),
-        "appointment_date",
-        overdue_entered=Count("id"),
-    )
-    for source in (received, ended, events):
-        for key, counts in source.items():
-            flows[key].update(counts)
-    for (appointment_day, key), counts in became_overdue.items():
-        flows[(appointment_day + ONE_DAY, key)].update(counts)
-    return flows
+def _chunk_sql(*, opening_from_rollups: bool) -> str:
+    """``DELETE`` is separate; this is the ``INSERT … SELECT`` of one chunk (params: ``start``, ``end``, ``before``)."""
+    dossier, event = _q(Dossier._meta.db_table), _q(DossierEvent._meta.db_table)
+    interval, rollups = _q(StateInterval._meta.db_table), _q(DailyStat._meta.db_table)
+    on = _q("on")
+    keys = "d.unit_id, d.procedure_id, d.field_id"
+    interval_keys = "i.unit_id, i.procedure_id, i.field_id"
+    if opening_from_rollups:
+        # The previous chunk of this run has just written the day before: continue from it.
+        opening = (
+            _select(
+                "%(start)s",
+                "s.unit_id, s.procedure_id, s.field_id",
+                "stock",
+                ("s.open_within_deadline + s.open_overdue", "s.open_overdue"),
+            )
+            + f" FROM {rollups} s WHERE s.day = %(before)s"
+        )
+    else:
+        opening = (
+            _select(
+                "%(start)s", interval_keys, "stock", ("1", "CASE WHEN i.overdue_from <= %(before)s THEN 1 ELSE 0 END")
+            )
+            + f" FROM {interval} i WHERE i.ends_on > %(before)s AND i.starts_on <= %(before)s"
+        )
+    branches = [
+        _select("d.received_on", keys, "received")
+        + f" FROM {dossier} d WHERE d.received_on BETWEEN %(start)s AND %(end)s",
+        _select("d.ended_on", keys, "ended") + f" FROM {dossier} d WHERE d.ended_on BETWEEN %(start)s AND %(end)s",
+        _select(f"e.{on}", keys, "event")
+        + f" FROM {event} e {_event_dossier(dossier)}"
+        + f" WHERE e.kind IN ('{EventKind.SUPPLEMENT_REQUESTED}', '{EventKind.REAPPOINTED}', '{EventKind.RATED}')"
+        + f" AND e.{on} BETWEEN %(start)s AND %(end)s",
+        opening,
+        _select("i.starts_on", interval_keys, "stock", ("1", "0"))
+        + f" FROM {interval} i WHERE i.starts_on BETWEEN %(start)s AND %(end)s",
+        _select("i.overdue_from", interval_keys, "stock", ("0", "1"))
+        + f" FROM {interval} i WHERE i.overdue_from BETWEEN %(start)s AND %(end)s AND i.overdue_from < i.ends_on",
+        _select("i.ends_on", interval_keys, "stock", ("-1", "CASE WHEN i.overdue_from < i.ends_on THEN -1 ELSE 0 END"))
+        + f" FROM {interval} i WHERE i.ends_on BETWEEN %(start)s AND %(end)s",
+    ]
+    flow_names = list(_FLOWS)
+    changed = ", ".join([*flow_names, *_CHANGES])
+    # Cast back to integers: PostgreSQL sums integers into bigints, and bigints into numerics.
+    sums = ", ".join(f"CAST(SUM({name}) AS INTEGER) AS {name}" for name in [*flow_names, *_CHANGES])
+    zeros = ", ".join("0" for _ in [*flow_names, *_CHANGES])
+    if connection.vendor == "postgresql":
+        days = "SELECT generate_series(%(start)s::date, %(end)s::date, interval '1 day')::date AS day"
+    else:
+        days = "SELECT %(start)s AS day UNION ALL SELECT date(day, '+1 day') FROM days WHERE day < %(end)s"
+    window = "PARTITION BY unit_id, procedure_id, field_id ORDER BY day"
+    columns = ["day", "unit_id", "procedure_id", "field_id", *DailyStat.COUNT_FIELDS]
+    outputs = {name: name for name in flow_names}
+    outputs["open_within_deadline"] = "open_count - overdue_count"
+    outputs["open_overdue"] = "overdue_count"
+    nonzero = " OR ".join([*(f"{name} <> 0" for name in flow_names), "open_count <> 0"])
+    # ``dense`` adds a zero row for every day of the chunk and every key that has one, so the
+    # running sums of the stock changes give every day its stock; a join would do the same but
+    # PostgreSQL tends to plan it badly (a merge join on the key alone, filtered by day).
+    return f"""
+INSERT INTO {rollups} ({", ".join(_q(column) for column in columns)})
+WITH RECURSIVE
+changes (day, unit_id, procedure_id, field_id, {changed}) AS (
+    {" UNION ALL ".join(branches)}
+),
+daily AS (
+    SELECT day, unit_id, procedure_id, field_id, {sums}
+    FROM changes GROUP BY day, unit_id, procedure_id, field_id
+),
+days (day) AS ({days}),
+dense AS (
+    SELECT day, unit_id, procedure_id, field_id, {changed} FROM daily
+    UNION ALL
+    SELECT days.day, keys.unit_id, keys.procedure_id, keys.field_id, {zeros}
+    FROM days CROSS JOIN (SELECT DISTINCT unit_id, procedure_id, field_id FROM daily) AS keys
+),
+filled AS (
+    SELECT day, unit_id, procedure_id, field_id, {sums}
+    FROM dense GROUP BY day, unit_id, procedure_id, field_id
+),
+grid AS (
+    SELECT day, unit_id, procedure_id, field_id, {", ".join(flow_names)},
+        SUM(open_change) OVER ({window}) AS open_count,
+        SUM(overdue_change) OVER ({window}) AS overdue_count
+    FROM filled
+)
+SELECT day, unit_id, procedure_id, field_id, {", ".join(outputs.get(name, name) for name in DailyStat.COUNT_FIELDS)}
+FROM grid WHERE {nonzero}
+"""
 
 
-ROW_COLUMNS = ("day", "unit", "procedure", "field", *DailyStat.COUNT_FIELDS)
-_OPEN_INDEX = (DailyStat.COUNT_FIELDS.index("open_within_deadline"), DailyStat.COUNT_FIELDS.index("open_overdue"))
-
-
-def _rows_for(start: datetime.date, end: datetime.date) -> list[tuple]:
-    """Rollup rows of [start, end] as tuples in ``ROW_COLUMNS`` order."""
-    flows = _flows(start, end)
-    stocks = _open_at_end_of(start - ONE_DAY)
-    keys = set(stocks) | {key for _day, key in flows}
-    empty: dict = {}
-    rows = []
-    for key in keys:
-        open_count, overdue_count = stocks.get(key, (0, 0))
-        day = start
-        while day <= end:
-            counts = flows.get((day, key), empty)
-            if counts:
-                open_count += (
-                    counts.get("received_online", 0)
-                    + counts.get("received_in_person", 0)
-                    + counts.get("received_postal", 0)
-                    - counts.get("ended_early", 0)
-                    - counts.get("ended_on_time", 0)
-                    - counts.get("ended_late", 0)
-                )
-                overdue_count += counts.get("overdue_entered", 0) - counts.get("overdue_left", 0)
-            # A grouped flow always counts at least one dossier, so a day with flows is never empty.
-            if counts or open_count:
-                values = [counts.get(name, 0) for name in DailyStat.COUNT_FIELDS]
-                values[_OPEN_INDEX[0]] = open_count - overdue_count
-                values[_OPEN_INDEX[1]] = overdue_count
-                rows.append((day, *key, *values))
-            day += ONE_DAY
-    return rows
+def _write_chunk(start: datetime.date, end: datetime.date, *, opening_from_rollups: bool) -> int:
+    """Rewrite the rollups of [start, end] (inside the caller's transaction); returns the rows written."""
+    params = {"start": start, "end": end, "before": start - ONE_DAY}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Compiling this statement just in time costs more than running it.
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(f"DELETE FROM {_q(DailyStat._meta.db_table)} WHERE day BETWEEN %(start)s AND %(end)s", params)
+        cursor.execute(_chunk_sql(opening_from_rollups=opening_from_rollups), params)
+        return cursor.rowcount
 
 
 def rollup_days(
@@ -165,12 +204,10 @@ def rollup_days(
         chunk_end = min(chunk_start + datetime.timedelta(days=CHUNK_DAYS - 1), end)
         with transaction.atomic():
             RollupLock.objects.select_for_update().get_or_create(pk=1)
-            rows = _rows_for(chunk_start, chunk_end)
-            DailyStat.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
-            insert_rows(DailyStat, ROW_COLUMNS, rows)
+            rows = _write_chunk(chunk_start, chunk_end, opening_from_rollups=chunk_start > start)
         chunk_days = (chunk_end - chunk_start).days + 1
         days += chunk_days
-        rows_written += len(rows)
+        rows_written += rows
         if progress:
             progress(chunk_days)
         chunk_start = chunk_end + ONE_DAY

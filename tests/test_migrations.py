@@ -104,10 +104,21 @@ def test_the_split_keeps_every_row_of_a_populated_database():
         ) == [(row.pk, row.received_online) for row in stats]
         assert new.get_model("stats", "StatsRun").objects.get().pk == run.pk
         assert new.get_model("stats", "RollupLock").objects.get().pk == lock.pk
-        moved = new.get_model("workdays", "CalendarOverride").objects.get()
+        moved = new.get_model("workdays", "CalendarOverride").objects.get(pk=override.pk)
         assert (moved.pk, moved.date, moved.document) == (override.pk, override.date, override.document)
         assert new.get_model("dossiers", "Dossier").objects.get().code == "BYT-QLD-251103-0001"
         assert new.get_model("dossiers", "DossierEvent").objects.count() == 1
+        # Issue 10: the row staff entered stays theirs beside the official days shipped as data …
+        overrides = new.get_model("workdays", "CalendarOverride").objects
+        assert (moved.source, overrides.filter(source="official").count()) == ("staff", 12)
+        # … the receipt records the dates it fixed, and the dossier has its deadline and intervals.
+        event = new.get_model("dossiers", "DossierEvent").objects.get()
+        assert (event.data["counted_from"], event.data["appointment_date"]) == ("2025-11-03", "2025-11-10")
+        upgraded = new.get_model("dossiers", "Dossier").objects.get()
+        assert upgraded.overdue_from == datetime.date(2025, 11, 11)
+        assert list(
+            new.get_model("dossiers", "StateInterval").objects.values_list("starts_on", "ends_on", "overdue_from")
+        ) == [(datetime.date(2025, 11, 3), datetime.date.max, datetime.date(2025, 11, 11))]
         # the tables carry the new apps' names
         tables = set(connection.introspection.table_names())
         assert {"stats_dailystat", "stats_statsrun", "stats_rolluplock", "workdays_calendaroverride"} <= tables

@@ -1,10 +1,11 @@
 """The days the government announced differently from the ``holidays`` package."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .calendar import invalidate_calendar
-from .choices import OverrideKind
+from .choices import OverrideKind, OverrideSource
 
 
 class CalendarOverride(models.Model):
@@ -20,7 +21,22 @@ class CalendarOverride(models.Model):
         _("announcing document"), max_length=255, help_text=_("e.g. Official letter 1234/TB-VPCP of 12/11/2025")
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=OverrideSource.choices, default=OverrideSource.STAFF, editable=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
+    # The last time the ministry office applied it to the open dossiers (DESIGN.md, lifecycle 8).
+    applied_at = models.DateTimeField(_("applied to open dossiers at"), null=True, blank=True, editable=False)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applied by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    applied_count = models.PositiveIntegerField(_("dossiers recalculated"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("calendar override")

@@ -251,7 +251,13 @@ class TestCommands:
                 "at": "2025-11-03T10:00:00+07:00",
                 "by": "officer_a",
                 "note": "Nhận tại quầy",
-                "data": {"channel": "in_person", "version": dossier.procedure_version_id},
+                # The receipt records the dates it fixed: no later calendar change moves them.
+                "data": {
+                    "channel": "in_person",
+                    "version": dossier.procedure_version_id,
+                    "counted_from": "2025-11-03",
+                    "appointment_date": "2025-11-10",
+                },
             },
             {
                 "sequence": 2,

@@ -119,5 +119,5 @@ class TestOverrides:
         assert workdays.is_working_day(D(2025, 11, 5))
 
     def test_an_override_can_make_a_holiday_a_working_day(self):
-        CalendarOverride.objects.create(date=D(2026, 2, 20), kind=OverrideKind.WORKING_DAY, document="x")
-        assert workdays.is_working_day(D(2026, 2, 20))
+        CalendarOverride.objects.create(date=D(2027, 2, 10), kind=OverrideKind.WORKING_DAY, document="x")
+        assert workdays.is_working_day(D(2027, 2, 10))
