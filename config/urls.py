@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("units.api.urls")),
     path("", include("procedures.api.urls")),
     path("", include("dossiers.api.urls")),
+    path("", include("notifications.api.urls")),
     path("stats/", include("stats.api.urls")),
     path("emulation/", include("emulation.api.urls")),
 ]
@@ -24,6 +25,7 @@ urlpatterns = [
     path("calendar/", include("workdays.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("lookup/", include("dossiers.public_urls")),
+    path("notifications/", include("notifications.urls")),
     path("reports/", include("stats.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("emulation/", include("emulation.urls")),

@@ -672,6 +672,8 @@ def import_record(record: DossierRecord, *, by=None) -> bool:
                     fee_paid_online=record.fee_paid_online,
                     result_electronic=record.result_electronic,
                     documents_digitised=record.documents_digitised,
+                    # Past dossiers from another system: their applicants were told by that system.
+                    notify=False,
                 )
             except ConflictError as error:
                 if error.code == "duplicate_code":
@@ -683,7 +685,9 @@ def import_record(record: DossierRecord, *, by=None) -> bool:
                 ) from None
             for step in record.steps:
                 try:
-                    dossier = STEP_SERVICES[step.action](dossier=dossier, by=by, at=step.at, **step.arguments)
+                    dossier = STEP_SERVICES[step.action](
+                        dossier=dossier, by=by, at=step.at, notify=False, **step.arguments
+                    )
                 except (ValidationError, ConflictError, OutOfCalendarRange) as error:
                     raise RowRejected(
                         _errors_from(error, row=record.row, columns=step.columns, default_column=step.at_column)

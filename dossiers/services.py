@@ -36,6 +36,7 @@ from .deadlines import (
     local_date,
 )
 from .models import Dossier, DossierCodeCounter, DossierEvent, StateInterval
+from .notify import notify_applicant
 
 # Remote systems' clocks drift a little; an `at` this far ahead of ours is still "now".
 FUTURE_TOLERANCE = datetime.timedelta(seconds=60)
@@ -123,12 +124,15 @@ def dossier_receive(
     result_electronic: bool = False,
     documents_digitised: bool = False,
     note: str = "",
+    notify: bool = True,
 ) -> Dossier:
     """Receive a dossier at the one-stop desk or from the portal and set its appointment date.
 
     ``code`` is given only by systems that already numbered the dossier (imports, the national
     portal); otherwise the next running number of the resolving unit is used. A given code is
     checked by ``dossiers.codes.validate_code`` (400) before it is looked up (409 if taken).
+    The applicant is told (``dossiers.notify``) unless ``notify`` is False (an import of past
+    dossiers).
     """
     received_at = _validate_at(received_at, field="received_at")
     if channel not in Channel.values:
@@ -208,6 +212,8 @@ def dossier_receive(
     event.sequence = 1
     event.save(force_insert=True)
     StateInterval.objects.bulk_create(intervals_for(dossier, state))
+    if notify:
+        notify_applicant(dossier, event)
     return dossier
 
 
@@ -267,8 +273,12 @@ def _append(
     data: dict[str, Any] | None = None,
     expected_version: int | None = None,
     check=None,
+    notify: bool = True,
 ) -> Dossier:
-    """Lock the dossier, check the step, append its event and store the re-derived state."""
+    """Lock the dossier, check the step, append its event and store the re-derived state.
+
+    The applicant's message about the step, if it has one, is written in the same transaction.
+    """
     if at is not None:
         at = _validate_at(at)
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
@@ -301,6 +311,8 @@ def _append(
     new_state = derive_state([*events, event], processing_days=locked.processing_days, record=True)
     event.save(force_insert=True)
     _store(locked, new_state)
+    if notify:
+        notify_applicant(locked, event)
     return locked
 
 
@@ -337,7 +349,13 @@ def _refusal(action: str, state: DossierState, dossier: Dossier, at: datetime.da
 
 @transaction.atomic
 def dossier_request_supplement(
-    *, dossier: Dossier, by, note: str, at: datetime.datetime | None = None, expected_version: int | None = None
+    *,
+    dossier: Dossier,
+    by,
+    note: str,
+    at: datetime.datetime | None = None,
+    expected_version: int | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """Ask the applicant to supplement the dossier; its clock stops until the supplement arrives.
 
@@ -353,12 +371,19 @@ def dossier_request_supplement(
         at=at,
         note=note.strip(),
         expected_version=expected_version,
+        notify=notify,
     )
 
 
 @transaction.atomic
 def dossier_receive_supplement(
-    *, dossier: Dossier, by, note: str = "", at: datetime.datetime | None = None, expected_version: int | None = None
+    *,
+    dossier: Dossier,
+    by,
+    note: str = "",
+    at: datetime.datetime | None = None,
+    expected_version: int | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """Record the applicant's supplement: the appointment date moves by the working days paused."""
     return _append(
@@ -369,6 +394,7 @@ def dossier_receive_supplement(
         at=at,
         note=note,
         expected_version=expected_version,
+        notify=notify,
     )
 
 
@@ -381,6 +407,7 @@ def dossier_reappoint(
     reason: str,
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """Apologise and promise a new date (văn bản xin lỗi và hẹn lại ngày trả).
 
@@ -414,6 +441,7 @@ def dossier_reappoint(
         data={"new_date": new_date.isoformat(), "reason": reason.strip()},
         expected_version=expected_version,
         check=check,
+        notify=notify,
     )
 
 
@@ -426,6 +454,7 @@ def dossier_end(
     note: str = "",
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """End processing: resolved, refused, stopped, or withdrawn by the applicant."""
     if outcome not in Outcome.values:
@@ -441,12 +470,19 @@ def dossier_end(
         note=note.strip(),
         data={"outcome": outcome},
         expected_version=expected_version,
+        notify=notify,
     )
 
 
 @transaction.atomic
 def dossier_return(
-    *, dossier: Dossier, by, note: str = "", at: datetime.datetime | None = None, expected_version: int | None = None
+    *,
+    dossier: Dossier,
+    by,
+    note: str = "",
+    at: datetime.datetime | None = None,
+    expected_version: int | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """Hand the result over to the applicant."""
     return _append(
@@ -457,6 +493,7 @@ def dossier_return(
         at=at,
         note=note,
         expected_version=expected_version,
+        notify=notify,
     )
 
 
@@ -469,6 +506,7 @@ def dossier_rate(
     comment: str = "",
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """Record whether the applicant was satisfied, with their comment (once, after processing ended).
 
@@ -496,6 +534,7 @@ def dossier_rate(
         note=comment,
         data={"satisfied": satisfied},
         expected_version=expected_version,
+        notify=notify,
     )
 
 

@@ -35,21 +35,35 @@ class RealWorker:
 
 
 @contextmanager
-def real_worker() -> Iterator[RealWorker]:
+def real_worker(*, queue: str | None = None, env: dict[str, str] | None = None) -> Iterator[RealWorker]:
     """A worker on a queue of its own, connected to this test's (committed) PostgreSQL database.
 
     Tasks sent with ``apply_async(queue=worker.queue)`` go through Redis to it; eager execution is
-    switched off meanwhile.
+    switched off meanwhile. Two workers given the same ``queue`` share its tasks; ``env`` adds
+    environment variables (settings) for the worker process.
     """
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    queue = queue or f"test-{uuid.uuid4().hex[:8]}"
     settings_dict = connection.settings_dict
     database_url = (
         f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
         f"/{settings_dict['NAME']}"
     )
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    env = {**os.environ, **(env or {}), "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--loglevel=INFO",
+            "-n",
+            f"{uuid.uuid4().hex[:8]}@%h",  # two workers on one machine need two names
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "units",
     "procedures",
     "workdays",
+    "notifications",
     "dossiers",
     "stats",
     "emulation",
@@ -126,6 +127,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "emulation.tasks.recompute_draft_years",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Every minute: send the outbox's due messages (retries after their backoff, and any message
+    # whose own task could not be queued). Each message is claimed by one worker only.
+    "outbox-sweep": {
+        "task": "notifications.tasks.deliver_due_messages",
+        "schedule": crontab(minute="*"),
+    },
+    # 07:00 local time every day; the task itself sends nothing on a day off (weekends, holidays),
+    # and does on a swapped working Saturday.
+    "officers-morning-digest": {
+        "task": "dossiers.tasks.send_morning_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -214,6 +227,29 @@ TTHC_TRUST_X_FORWARDED_FOR = env_bool("TTHC_TRUST_X_FORWARDED_FOR", False)
 TTHC_LOOKUP_LIMIT = env_int("TTHC_LOOKUP_LIMIT", 30, minimum=1, maximum=100000)
 TTHC_LOOKUP_FAILURE_LIMIT = env_int("TTHC_LOOKUP_FAILURE_LIMIT", 10, minimum=1, maximum=100000)
 TTHC_LOOKUP_WINDOW = env_int("TTHC_LOOKUP_WINDOW", 900, minimum=10, maximum=86400)
+
+# --- Notifications: e-mail (Django's backends) and SMS ------------------------------------------
+# Console in development (the e-mails are printed); production.py defaults to SMTP.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true; choose one.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=300)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TTHC Tracker <no-reply@localhost>")
+# SMS: notifications.sms.LoggingSmsBackend (the default: written to the log) or
+# notifications.sms.HttpSmsBackend (the ministry's gateway, below).
+TTHC_SMS_BACKEND = env_str("TTHC_SMS_BACKEND", "notifications.sms.LoggingSmsBackend")
+TTHC_SMS_HTTP_URL = env_str("TTHC_SMS_HTTP_URL", "")
+TTHC_SMS_HTTP_TOKEN = env_str("TTHC_SMS_HTTP_TOKEN", "")
+TTHC_SMS_HTTP_SENDER = env_str("TTHC_SMS_HTTP_SENDER", "BOYTE")
+TTHC_SMS_HTTP_TIMEOUT = env_int("TTHC_SMS_HTTP_TIMEOUT", 10, minimum=1, maximum=120)
+# Attempts to send one message before it is marked failed (waits 1, 5, 15, 60, 180, 180… minutes).
+TTHC_NOTIFY_MAX_ATTEMPTS = env_int("TTHC_NOTIFY_MAX_ATTEMPTS", 6, minimum=1, maximum=50)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,6 @@
 """Production: every secret from the environment, HTTPS-aware, static files by WhiteNoise."""
 
-from config.env import env_bool, env_int, env_required
+from config.env import env_bool, env_int, env_required, env_str
 
 from .base import *  # noqa: F403
 from .base import STORAGES
@@ -15,3 +15,5 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+# E-mail through the ministry's mail server (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, … in base.py).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

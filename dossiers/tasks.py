@@ -1,0 +1,25 @@
+"""Celery tasks of the dossiers: thin wrappers that call one service each."""
+
+import datetime
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from . import digest
+from .selectors import local_today
+
+
+@shared_task(
+    name="dossiers.tasks.send_morning_digest",
+    autoretry_for=(DatabaseError,),
+    retry_backoff=60,
+    max_retries=3,
+    acks_late=True,
+)
+def send_morning_digest(day: str | None = None) -> dict:
+    """Write the officers' morning digests of ``day`` (ISO date; default today) to the outbox.
+
+    Idempotent: a second run on the same day writes nothing (one digest per person per day).
+    """
+    day = datetime.date.fromisoformat(day) if day else local_today()
+    return {"day": day.isoformat(), "messages": digest.digest_send(day=day)}
