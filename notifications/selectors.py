@@ -21,8 +21,12 @@ def may_retry(access: Access, message: Message) -> bool:
 
 
 def masked_recipient(address: str) -> str:
-    """``nguyen.an@example.vn`` → ``ng***@example.vn``; ``0912345678`` → ``0912***678``."""
+    """``an.nguyen@example.vn`` → ``a***@***.vn``; ``0912345678`` → ``0912***678``.
+
+    The same rule as the applicant's data on the dossier pages (``dossiers.selectors.mask_personal``,
+    which this app, below ``dossiers``, cannot import).
+    """
     if "@" in address:
-        local, _, domain = address.partition("@")
-        return f"{local[:2]}***@{domain}"
-    return f"{address[:4]}***{address[-3:]}" if len(address) > 7 else "***"
+        local_part, _at, domain = address.partition("@")
+        return f"{local_part[:1]}***@***.{domain.rsplit('.', 1)[-1]}"
+    return f"{address[:4]}{'*' * (len(address) - 7)}{address[-3:]}" if len(address) > 7 else "*" * len(address)
