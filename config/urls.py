@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("procedures.api.urls")),
     path("", include("dossiers.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("feedback.api.urls")),
     path("stats/", include("stats.api.urls")),
     path("emulation/", include("emulation.api.urls")),
 ]
@@ -26,6 +27,8 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("lookup/", include("dossiers.public_urls")),
     path("notifications/", include("notifications.urls")),
+    path("feedback/public/", include("feedback.public_urls")),
+    path("feedback/", include("feedback.urls")),
     path("reports/", include("stats.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("emulation/", include("emulation.urls")),

@@ -14,6 +14,8 @@ lookup code.
 
 import datetime
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -42,6 +44,7 @@ from .selectors import (
 )
 
 logger = logging.getLogger("tthc.public")
+T = TypeVar("T")
 
 LOOKUPS = "lookups"
 FAILURES = "lookup-failures"
@@ -51,10 +54,11 @@ class TooManyLookups(Exception):
     """The client has used up its lookups (or its wrong pairs) for the current window."""
 
 
-def find_dossier(request, *, code: str, key: str) -> Dossier | None:
-    """The dossier of the pair, counted against the client's limits; None for a wrong pair.
+def limited(request, *, code: str, find: Callable[[], T | None]) -> T | None:
+    """``find()`` counted against the client's limits; None (a wrong pair) is counted as a failure.
 
     Raises ``TooManyLookups`` when the client has no lookups left in its window, without looking.
+    The dossier lookup and the feedback pages share the same counters.
     """
     client = ratelimit.client_address(request)
     window = settings.TTHC_LOOKUP_WINDOW
@@ -62,21 +66,26 @@ def find_dossier(request, *, code: str, key: str) -> Dossier | None:
         ratelimit.count(FAILURES, client) >= settings.TTHC_LOOKUP_FAILURE_LIMIT
         or ratelimit.hit(LOOKUPS, client, window=window) > settings.TTHC_LOOKUP_LIMIT
     ):
-        logger.warning("lookup refused: too many attempts from %s (dossier code %r)", client, code[:40])
+        logger.warning("lookup refused: too many attempts from %s (code %r)", client, code[:40])
         raise TooManyLookups
-    dossier = dossier_by_lookup(code=code, lookup_code=key)
-    if dossier is None:
+    found = find()
+    if found is None:
         failures = ratelimit.hit(FAILURES, client, window=window)
         logger.warning(
-            "lookup refused: no dossier with this code and lookup code, from %s (dossier code %r, %s wrong in window)",
+            "lookup refused: nothing matches this code and lookup code, from %s (code %r, %s wrong in window)",
             client,
             code[:40],
             failures,
         )
-    return dossier
+    return found
 
 
-def _private(response):
+def find_dossier(request, *, code: str, key: str) -> Dossier | None:
+    """The dossier of the pair, counted against the client's limits; None for a wrong pair."""
+    return limited(request, code=code, find=lambda: dossier_by_lookup(code=code, lookup_code=key))
+
+
+def private(response):
     """The page's address holds the lookup code: never sent to another site as a referrer, never
     cached, never indexed. (Not ``no-referrer``: browsers then send ``Origin: null`` with the rating
     form, which the CSRF check rightly refuses.)"""
@@ -165,7 +174,7 @@ class PublicStatusView(View):
 
     def get(self, request):
         if "code" not in request.GET and "key" not in request.GET:
-            return _private(render(request, self.template_name, {"form": LookupForm()}))
+            return private(render(request, self.template_name, {"form": LookupForm()}))
         form = LookupForm(request.GET)
         context = {"form": form}
         status = 200
@@ -180,7 +189,7 @@ class PublicStatusView(View):
                     form.add_error(None, neutral_message())
                 else:
                     context.update(status_context(dossier))
-        return _private(render(request, self.template_name, context, status=status))
+        return private(render(request, self.template_name, context, status=status))
 
 
 def too_many_context() -> dict:
@@ -200,18 +209,18 @@ class PublicRateView(View):
         form = PublicRatingForm(request.POST)
         lookup = LookupForm({"code": request.POST.get("code", ""), "key": request.POST.get("key", "")})
         if not lookup.is_valid():
-            return _private(render(request, self.template_name, {"form": lookup}, status=400))
+            return private(render(request, self.template_name, {"form": lookup}, status=400))
         try:
             dossier = find_dossier(request, code=lookup.cleaned_data["code"], key=lookup.cleaned_data["key"])
         except TooManyLookups:
-            return _private(render(request, self.template_name, {"form": lookup, **too_many_context()}, status=429))
+            return private(render(request, self.template_name, {"form": lookup, **too_many_context()}, status=429))
         if dossier is None:
             lookup.add_error(None, neutral_message())
-            return _private(render(request, self.template_name, {"form": lookup}))
+            return private(render(request, self.template_name, {"form": lookup}))
         context = {"form": LookupForm(initial={"code": dossier.code, "key": printed_lookup_code(dossier)})}
         if not form.is_valid():
             context.update(status_context(dossier, rating_form=form))
-            return _private(render(request, self.template_name, context, status=400))
+            return private(render(request, self.template_name, context, status=400))
         try:
             services.dossier_rate(
                 dossier=dossier,
@@ -222,10 +231,10 @@ class PublicRateView(View):
         except ValidationError as error:
             add_service_errors(form, error)
             context.update(status_context(dossier, rating_form=form))
-            return _private(render(request, self.template_name, context, status=400))
+            return private(render(request, self.template_name, context, status=400))
         except ConflictError as error:
             context.update(status_context(dossier))
             context["conflict"] = error.message
-            return _private(render(request, self.template_name, context, status=409))
+            return private(render(request, self.template_name, context, status=409))
         messages.success(request, _("Thank you: your rating has been recorded."))
         return redirect(lookup_path(dossier))

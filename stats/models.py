@@ -117,3 +117,33 @@ class RollupLock(models.Model):
 
     def __str__(self):
         return "rollup lock"
+
+
+class FeedbackDailyStat(models.Model):
+    """One day's counts of feedback and petitions for one unit (national index, group 5).
+
+    ``received``: items sent or forwarded to the unit that day; ``handled_on_time`` /
+    ``handled_late``: items refused or answered that day, by whether the step met its deadline;
+    ``liked`` / ``disliked``: senders' ratings recorded that day. A row exists only where some count
+    is not zero. Written by ``stats.feedback_rollups`` only, with the dossier rollups.
+    """
+
+    day = models.DateField(_("day"))
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
+    received = models.PositiveIntegerField(default=0)
+    handled_on_time = models.PositiveIntegerField(default=0)
+    handled_late = models.PositiveIntegerField(default=0)
+    liked = models.PositiveIntegerField(default=0)
+    disliked = models.PositiveIntegerField(default=0)
+
+    COUNT_FIELDS = ("received", "handled_on_time", "handled_late", "liked", "disliked")
+
+    class Meta:
+        verbose_name = _("daily feedback statistic")
+        verbose_name_plural = _("daily feedback statistics")
+        ordering = ["day", "unit"]
+        constraints = [models.UniqueConstraint(fields=["day", "unit"], name="feedback_daily_stat_unique")]
+        indexes = [models.Index(fields=["unit", "day"], name="feedback_daily_stat_unit_day")]
+
+    def __str__(self):
+        return f"{self.day.isoformat()} {self.unit_id}"

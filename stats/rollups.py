@@ -34,8 +34,10 @@ from django.utils import timezone
 
 from dossiers.choices import Channel, EventKind, Outcome, Timeliness
 from dossiers.models import Dossier, DossierEvent, StateInterval
+from feedback.models import Feedback, FeedbackEvent
 
 from .choices import StatsRunKind, StatsRunStatus
+from .feedback_rollups import feedback_rollup_days
 from .models import DailyStat, RollupLock, StatsRun
 
 CHUNK_DAYS = 31
@@ -205,6 +207,8 @@ def rollup_days(
         with transaction.atomic():
             RollupLock.objects.select_for_update().get_or_create(pk=1)
             rows = _write_chunk(chunk_start, chunk_end, opening_from_rollups=chunk_start > start)
+            # Feedback counts of the same days, in the same transaction (stats.feedback_rollups).
+            feedback_rollup_days(chunk_start, chunk_end)
         chunk_days = (chunk_end - chunk_start).days + 1
         days += chunk_days
         rows_written += rows
@@ -244,9 +248,16 @@ def nightly_range(*, today: datetime.date) -> tuple[datetime.date, datetime.date
         .first()
     )
     if previous is None:
-        earliest = Dossier.objects.aggregate(first=Min("received_on"))["first"]
+        firsts = [
+            Dossier.objects.aggregate(first=Min("received_on"))["first"],
+            Feedback.objects.aggregate(first=Min("received_on"))["first"],
+        ]
     else:
-        earliest = DossierEvent.objects.filter(recorded_at__gte=previous.started_at).aggregate(first=Min("on"))["first"]
+        firsts = [
+            events.objects.filter(recorded_at__gte=previous.started_at).aggregate(first=Min("on"))["first"]
+            for events in (DossierEvent, FeedbackEvent)
+        ]
+    earliest = min((day for day in firsts if day), default=None)
     start = min(earliest, yesterday) if earliest else yesterday
     return start, yesterday
 

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncMonth
 from procedures.models import Field, Procedure
 from units.models import Unit
 
-from .models import DailyStat
+from .models import DailyStat, FeedbackDailyStat
 
 GROUPINGS = {
     "unit": ("unit_id", Unit),
@@ -259,3 +259,66 @@ def _months(
         result[first.replace(day=1)] = (first, min(next_month - ONE_DAY, date_to))
         first = next_month
     return result
+
+
+# --- Feedback and petitions (national index, group 5) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    """Feedback counts over a period: received, handled (refused or answered) on time or late, liked, disliked."""
+
+    received: int = 0
+    handled_on_time: int = 0
+    handled_late: int = 0
+    liked: int = 0
+    disliked: int = 0
+
+    @property
+    def handled_total(self) -> int:
+        return self.handled_on_time + self.handled_late
+
+    @property
+    def handled_on_time_rate(self) -> Decimal | None:
+        """Handled on time / handled × 100 (indicator 5.2); None when nothing was handled."""
+        return percent(self.handled_on_time, self.handled_total)
+
+    @property
+    def liked_rate(self) -> Decimal | None:
+        """Liked / rated × 100; None when nobody rated."""
+        return percent(self.liked, self.liked + self.disliked)
+
+
+def _feedback_scope(queryset, *, unit_ids=None, subtree: Unit | None = None):
+    if unit_ids is not None:
+        queryset = queryset.filter(unit_id__in=unit_ids)
+    if subtree is not None:
+        queryset = queryset.filter(unit__path__startswith=subtree.path)
+    return queryset
+
+
+def feedback_figures(
+    *, date_from: datetime.date, date_to: datetime.date, unit_ids=None, subtree: Unit | None = None
+) -> tuple[list[tuple[Unit, FeedbackFigures]], FeedbackFigures]:
+    """Per unit (with something to count) and in total, the feedback counts of [date_from, date_to]: one query."""
+    sums = {name: Sum(name) for name in FeedbackDailyStat.COUNT_FIELDS}
+    rows = (
+        _feedback_scope(
+            FeedbackDailyStat.objects.filter(day__gte=date_from, day__lte=date_to), unit_ids=unit_ids, subtree=subtree
+        )
+        .values("unit_id")
+        .annotate(**sums)
+        .order_by()
+    )
+    by_unit = {
+        row["unit_id"]: FeedbackFigures(**{name: row[name] or 0 for name in FeedbackDailyStat.COUNT_FIELDS})
+        for row in rows
+    }
+    units = Unit.objects.in_bulk(list(by_unit))
+    per_unit = sorted(
+        ((units[unit_id], figures) for unit_id, figures in by_unit.items()), key=lambda pair: pair[0].path
+    )
+    totals = FeedbackFigures(
+        **{name: sum(getattr(figures, name) for figures in by_unit.values()) for name in FeedbackDailyStat.COUNT_FIELDS}
+    )
+    return per_unit, totals

@@ -1,10 +1,11 @@
 """The map of the apps holds: no app imports from an app above it.
 
 The project's apps are listed in ``INSTALLED_APPS`` bottom to top (units → procedures → workdays
-→ notifications → dossiers → stats → emulation → dashboards → demo, then the apps later issues add). An app may
-import from the apps below it and from ``config``; an import of an app above it is a defect unless
-it is on ``ALLOWED_UPWARD`` with the reason. Tests and migrations are not checked: a test may set
-up data through a higher app's services, and a migration names apps by label only.
+→ notifications → dossiers → feedback → stats → emulation → dashboards → demo, then the apps later
+issues add). An app may import from the apps below it and from ``config``; an import of an app
+above it is a defect unless it is on ``ALLOWED_UPWARD`` with the reason. Tests and migrations are
+not checked: a test may set up data through a higher app's services, and a migration names apps by
+label only.
 """
 
 import ast
@@ -65,12 +66,13 @@ def upward_imports() -> list[str]:
 
 
 def test_the_layers_are_the_documented_ones():
-    assert project_apps()[:9] == [
+    assert project_apps()[:10] == [
         "units",
         "procedures",
         "workdays",
         "notifications",
         "dossiers",
+        "feedback",
         "stats",
         "emulation",
         "dashboards",

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "workdays",
     "notifications",
     "dossiers",
+    "feedback",
     "stats",
     "emulation",
     "dashboards",

@@ -255,11 +255,11 @@ class TestLimits:
         assert "Bạn đã tra cứu quá nhiều lần" in page_of(refused)
         assert [record.getMessage() for record in caplog.records if record.name == "tthc.public"] == [
             *[
-                f"lookup refused: no dossier with this code and lookup code, from 127.0.0.1 "
-                f"(dossier code '{dossier.code}', {n} wrong in window)"
+                f"lookup refused: nothing matches this code and lookup code, from 127.0.0.1 "
+                f"(code '{dossier.code}', {n} wrong in window)"
                 for n in (1, 2, 3)
             ],
-            f"lookup refused: too many attempts from 127.0.0.1 (dossier code '{dossier.code}')",
+            f"lookup refused: too many attempts from 127.0.0.1 (code '{dossier.code}')",
         ]
         # another client is not affected
         assert look_up(client, dossier, REMOTE_ADDR="10.0.0.7").context["dossier"] == dossier

@@ -1,4 +1,5 @@
-"""The statistics API: Form 06/VPCP/KSTT figures and the rates with their monthly trend.
+"""The statistics API: Form 06/VPCP/KSTT figures, the rates with their monthly trend, and the
+feedback counts for the national index.
 
 Thin views: a serializer parses the query string (bad input is a 400 naming the parameter), the
 principal's readable units bound the figures (another unit asked for by name is a 403), and
@@ -17,7 +18,7 @@ from units.access import access_for_request
 from units.models import Unit
 
 from .. import periods
-from ..selectors import GROUPINGS, form06, monthly_trend, period_figures
+from ..selectors import GROUPINGS, feedback_figures, form06, monthly_trend, period_figures
 
 ERRORS = {
     400: OpenApiResponse(description=_("Bad input: {parameter: [messages]}.")),
@@ -126,6 +127,42 @@ class RatesSerializer(serializers.Serializer):
     trend = TrendPointSerializer(many=True)
 
 
+class FeedbackFiguresSerializer(serializers.Serializer):
+    """Feedback counts of one scope over the period (national index, group 5)."""
+
+    received = serializers.IntegerField(help_text=_("Sent or forwarded in the period."))
+    handled_on_time = serializers.IntegerField(help_text=_("Refused or answered in the period, within its deadline."))
+    handled_late = serializers.IntegerField()
+    handled_total = serializers.IntegerField()
+    liked = serializers.IntegerField()
+    disliked = serializers.IntegerField()
+    handled_on_time_rate = serializers.FloatField(allow_null=True, help_text=_("Handled on time / handled × 100."))
+    liked_rate = serializers.FloatField(allow_null=True, help_text=_("Liked / rated × 100."))
+
+
+class FeedbackRowSerializer(FeedbackFiguresSerializer):
+    code = serializers.CharField(help_text=_("The unit's code."))
+    name = serializers.CharField()
+
+
+class FeedbackStatsSerializer(serializers.Serializer):
+    unit = serializers.CharField(allow_null=True)
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    rows = FeedbackRowSerializer(many=True)
+    totals = FeedbackFiguresSerializer()
+
+
+class _FeedbackRow:
+    """A unit's feedback figures read like the figures, with the unit's code and name beside them."""
+
+    def __init__(self, unit, figures):
+        self.code, self.name, self._figures = unit.code, unit.name, figures
+
+    def __getattr__(self, name):
+        return getattr(self._figures, name)
+
+
 class _TrendPoint:
     """A month of ``monthly_trend`` read like its figures, with the month beside them."""
 
@@ -199,3 +236,21 @@ class RatesStatsView(StatsView):
             "trend": [_TrendPoint(point) for point in trend],
         }
         return Response(RatesSerializer(answer).data)
+
+
+class FeedbackStatsView(StatsView):
+    """Feedback and petitions over a period, per unit and in total: received, handled on time and
+    late, liked and disliked (from the nightly rollups)."""
+
+    @extend_schema(parameters=[StatsQuerySerializer], responses={200: FeedbackStatsSerializer, **ERRORS})
+    def get(self, request):
+        query, scope = self.parse(request)
+        per_unit, totals = feedback_figures(date_from=query["date_from"], date_to=query["date_to"], **scope)
+        answer = {
+            "unit": scope["subtree"].code if scope["subtree"] else None,
+            "date_from": query["date_from"],
+            "date_to": query["date_to"],
+            "rows": [_FeedbackRow(unit, figures) for unit, figures in per_unit],
+            "totals": totals,
+        }
+        return Response(FeedbackStatsSerializer(answer).data)

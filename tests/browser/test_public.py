@@ -1,5 +1,5 @@
 """The applicant's side in a real browser, on a phone: the receipt's QR link opens the status page,
-which fits 360 px, and the applicant rates the ended dossier there.
+which fits 360 px, and the applicant rates the ended dossier there and sends feedback.
 
 The receipt is printed by the officer on a laptop; the link the QR code carries (its ``data-qr-link``,
 which the unit tests prove is what the QR code encodes) is then opened on a phone-sized page
@@ -14,7 +14,10 @@ from django.utils import timezone
 
 from dossiers import services
 from dossiers.choices import EventKind, Outcome
+from dossiers.lookup import format_lookup_code
 from dossiers.selectors import local_today
+from feedback.choices import Classification, Topic
+from feedback.models import Feedback
 
 from .test_dashboards import log_in
 
@@ -43,7 +46,7 @@ def phone_page(browser):
     return context, context.new_page()
 
 
-def test_the_receipts_qr_link_opens_the_status_on_a_phone_where_the_applicant_rates(
+def test_the_receipts_qr_link_opens_the_status_on_a_phone_where_the_applicant_rates_and_sends_feedback(
     live_server, new_page, browser, ended_dossier, officer_a
 ):
     # Given the receipt the officer printed
@@ -51,6 +54,10 @@ def test_the_receipts_qr_link_opens_the_status_on_a_phone_where_the_applicant_ra
     log_in(desk, live_server.url, "officer_a", start=f"/dossiers/{ended_dossier.code}/receipt/")
     desk.goto(f"{live_server.url}/dossiers/{ended_dossier.code}/receipt/")
     assert desk.locator("#lookup svg.lookup-qr").is_visible()
+    # the navigation, Feedback and Messages included, still fits the office screen on one line
+    tops = desk.evaluate("() => [...document.querySelectorAll('#main-nav .nav-item')].map(e => e.offsetTop)")
+    assert len(tops) >= 9 and len(set(tops)) == 1
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 1366
     link = desk.locator("#lookup").get_attribute("data-qr-link")
     assert link == f"{live_server.url}/lookup/?code={ended_dossier.code}&key={ended_dossier.lookup_code}"
 
@@ -77,9 +84,34 @@ def test_the_receipts_qr_link_opens_the_status_on_a_phone_where_the_applicant_ra
         assert "Cảm ơn bạn: đánh giá của bạn đã được ghi nhận." in phone.locator(".alert-success").inner_text()
         assert phone.locator("#rating").count() == 0
         assert re.search("không hài lòng", phone.locator("#rated").inner_text())
+
+        # When they send feedback about an official's conduct from the same page
+        phone.click("#send-feedback")
+        phone.locator("label", has_text="Thái độ, hành vi của cán bộ").click()
+        phone.fill("input[name=title]", "Cán bộ hướng dẫn chưa rõ")
+        phone.fill("textarea[name=content]", "Tôi được hướng dẫn <b>hai cách</b> khác nhau.")
+        phone.fill("input[name=email]", "an.nguyen@example.vn")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        phone.click("#feedback-form button[type=submit]")
+        phone.wait_for_load_state()
+
+        # Then they get the item's code and lookup code, and its page says it is being handled
+        item = Feedback.objects.get()
+        thanks = phone.locator(".alert-success").inner_text()
+        assert item.code in thanks and format_lookup_code(item.lookup_code) in thanks
+        assert phone.locator("#feedback-step").inner_text() == "Đang xử lý"
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
 
-    # and it is the dossier's one rating event, as the API's would be
+    # and the rating is the dossier's one rating event, as the API's would be
     event = ended_dossier.events.get(kind=EventKind.RATED)
     assert (event.by, event.note, event.data) == (None, "Phải đi lại hai lần", {"satisfied": False})
+    # and the feedback concerns the dossier, its unit, and an official's conduct, as typed
+    assert (item.dossier, item.unit, item.topic, item.classification, item.content) == (
+        ended_dossier,
+        ended_dossier.unit,
+        Topic.CONDUCT,
+        Classification.CONDUCT,
+        "Tôi được hướng dẫn <b>hai cách</b> khác nhau.",
+    )

@@ -1,0 +1,41 @@
+"""Filters of the feedback list, shared by the staff page and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.selectors import local_today
+
+from .choices import Classification, Source, Status
+from .models import Feedback
+
+
+class FeedbackFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    classification = django_filters.ChoiceFilter(choices=Classification.choices)
+    source = django_filters.ChoiceFilter(choices=Source.choices)
+    unit = django_filters.CharFilter(field_name="unit__code", label=_("Unit code"))
+    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte")
+    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue today"))
+    due_soon = django_filters.BooleanFilter(method="filter_due_soon", label=_("Due soon"))
+    q = django_filters.CharFilter(method="search", label=_("Code or title"))
+
+    class Meta:
+        model = Feedback
+        fields = ["status", "classification", "source", "unit", "overdue", "due_soon", "q"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(due_date__lt=local_today())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_due_soon(self, queryset, name, value):
+        soon = Q(pk__in=Feedback.objects.due_soon(on=local_today()).values("pk"))
+        return queryset.filter(soon) if value else queryset.exclude(soon)
+
+    def search(self, queryset, name, value):
+        """``?q=`` is the start of a code (PAKN-2603) or words of the title."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__startswith=value.upper()) | Q(title__icontains=value))
