@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone, translation
@@ -23,6 +23,7 @@ from django.views.generic import ListView, TemplateView
 
 from config.forms import BootstrapFormMixin, DateInput
 from units.access import Access, access_for_request, units_visible_to
+from units.choices import UnitKind
 from units.models import Unit
 
 from . import form06 as layout
@@ -194,7 +195,8 @@ class Form06View(ReportReaderMixin, TemplateView):
         }
         if query["export"]:
             return self.export(query, scope, units)
-        rows, totals = form06(**scope)
+        with translation.override("vi"):  # an official document is Vietnamese whatever the interface language
+            rows, totals = form06(**scope)
         computed_through = StatsRun.objects.filter(status=StatsRunStatus.SUCCEEDED).aggregate(last=Max("date_to"))[
             "last"
         ]
@@ -204,18 +206,27 @@ class Form06View(ReportReaderMixin, TemplateView):
             link.update(data)
             link.setlist("export", [name])
             links[name] = f"?{link.urlencode()}"
+        heading = self.report_heading(query, units)
         return self.render_to_response(
             self.get_context_data(
                 form=form,
                 query=query,
                 lines=[
-                    {"number": number, "row": row, "cells": layout.cells(row)} for number, row in enumerate(rows, 1)
+                    {"number": number, "row": row, "cells": layout.cells(row), "rates": layout.rate_cells(row)}
+                    for number, row in enumerate(rows, 1)
                 ],
                 total_cells=layout.cells(totals),
+                total_rates=layout.rate_cells(totals),
                 header_rows=layout.header_rows(query["group_by"]),
+                rate_header_rows=layout.rate_header_rows(),
                 column_numbers=layout.column_numbers(),
                 official_title=layout.TITLE,
-                form_code=layout.FORM_CODE,
+                form_code=layout.CODE_LINE,
+                legal_basis=layout.LEGAL_BASIS,
+                unit_of_count=layout.UNIT_OF_COUNT,
+                heading=heading,
+                signers=layout.SIGNERS,
+                rate_formulas=layout.RATE_FORMULAS,
                 period_text=layout.period_text(
                     query["date_from"], query["date_to"], query["preset"].official_label if query["preset"] else ""
                 ),
@@ -232,39 +243,49 @@ class Form06View(ReportReaderMixin, TemplateView):
         return {"period": latest.kind, "year": str(latest.year), "number": str(latest.number), "group_by": "unit"}
 
     def export(self, query: dict, scope: dict, units: list[Unit]) -> HttpResponse:
-        """The report as a file; names in Vietnamese whatever the interface language, as the official form."""
+        """The report as a file; entirely Vietnamese whatever the interface language, as the official form."""
         with translation.override("vi"):
             rows, totals = form06(**scope)
         group_by, kind = query["group_by"], query["export"]
-        if kind == "csv":
-            content = layout.form06_csv(rows, totals, group_by=group_by)
-        else:
-            ministry = Unit.objects.filter(parent__isnull=True).order_by("path").values_list("name_vi", flat=True)
-            content = layout.form06_xlsx(
-                rows,
-                totals,
-                group_by=group_by,
-                heading=layout.WorkbookHeading(
-                    ministry=ministry.first() or "",
-                    date_from=query["date_from"],
-                    date_to=query["date_to"],
-                    period_label=query["preset"].official_label if query["preset"] else "",
-                    scope=self.scope_text(query["unit"], units),
-                    generated_on=timezone.localdate(),
-                ),
-            )
+        write = layout.form06_csv if kind == "csv" else layout.form06_xlsx
+        content = write(rows, totals, group_by=group_by, heading=self.report_heading(query, units))
         response = HttpResponse(content, content_type=EXPORTS[kind])
         filename = layout.filename(query["date_from"], query["date_to"], group_by, kind)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    def scope_text(self, unit: Unit | None, units: list[Unit]) -> str:
-        """Which units the file covers, when not the whole ministry."""
-        if unit is not None:
-            return f"Đơn vị: {unit.name_vi} ({unit.code}) và các đơn vị trực thuộc"
-        if self.access.read_all:
-            return ""
-        return "Đơn vị: " + ", ".join(each.code for each in units)
+    def report_heading(self, query: dict, units: list[Unit]) -> layout.ReportHeading:
+        """The header and signature block: who reports (the chosen unit, the whole ministry, or the
+        units a head may read) to whom, for which period, signed today. One query."""
+        ministry, office = "", ""
+        for each in Unit.objects.filter(Q(parent__isnull=True) | Q(kind=UnitKind.OFFICE)).order_by("path"):
+            if each.parent_id is None and not ministry:
+                ministry = each.name_vi
+            elif each.kind == UnitKind.OFFICE and not office:
+                office = each.name_vi
+        unit = query["unit"]
+        readable = () if self.access.read_all else self.top_units(units)
+        reporting, receiving = layout.reporting_units(
+            ministry=ministry,
+            office=office,
+            unit_name=unit.name_vi if unit is not None else "",
+            unit_is_root=unit is not None and unit.parent_id is None,
+            readable=readable,
+        )
+        return layout.ReportHeading(
+            date_from=query["date_from"],
+            date_to=query["date_to"],
+            reporting_unit=reporting,
+            receiving_unit=receiving,
+            period_label=query["preset"].official_label if query["preset"] else "",
+            signed_on=timezone.localdate(),
+        )
+
+    @staticmethod
+    def top_units(units: list[Unit]) -> list[str]:
+        """The Vietnamese names of the units of ``units`` whose parent is not among them."""
+        ids = {each.pk for each in units}
+        return [each.name_vi for each in units if each.parent_id not in ids]
 
 
 class StatsRunsView(LoginRequiredMixin, ListView):

@@ -15,9 +15,9 @@ RATES = "/api/v1/stats/rates/"
 NOVEMBER = {"date_from": "2025-10-15", "date_to": "2025-11-14"}
 COUNTS = (
     "received_total",
-    "carried_over",
     "received_online",
     "received_offline",
+    "carried_over",
     "resolved_total",
     "resolved_early",
     "resolved_on_time",

@@ -50,16 +50,17 @@ URL = "/reports/form06/"
 RUNS_URL = "/reports/runs/"
 pytestmark = pytest.mark.django_db
 
-# Columns: received total, carried over, online, in person + post, resolved total, early, on time, late,
-# in progress total, within deadline, overdue; then on-time, progress and online rates.
+# Columns (3)-(13) in the form's order: received total, newly received online, newly received in person
+# or by post, carried over; resolved total, early, on time, late; in progress total, within deadline,
+# overdue. Then the rates of the block beside the form: on-time, progress and online rates.
 EXPECTED = {
-    "ATTP": (3, 1, 2, 0, 1, 0, 1, 0, 2, 2, 0, "100.00", "100.00", "100.00"),
+    "ATTP": (3, 2, 0, 1, 1, 0, 1, 0, 2, 2, 0, "100.00", "100.00", "100.00"),
     "QLD": (6, 2, 2, 2, 3, 1, 1, 1, 3, 1, 2, "66.67", "50.00", "50.00"),
-    "QLD_KD": (2, 0, 1, 1, 2, 1, 0, 1, 0, 0, 0, "50.00", "50.00", "50.00"),
+    "QLD_KD": (2, 1, 1, 0, 2, 1, 0, 1, 0, 0, 0, "50.00", "50.00", "50.00"),
 }
-EXPECTED_TOTALS = (11, 3, 5, 3, 6, 2, 2, 2, 5, 3, 2, "66.67", "63.64", "62.50")
+EXPECTED_TOTALS = (11, 5, 3, 3, 6, 2, 2, 2, 5, 3, 2, "66.67", "63.64", "62.50")
 EXPECTED_BY_FIELD = {
-    "cap-phep": (9, 3, 4, 2, 4, 1, 2, 1, 5, 3, 2, "75.00", "66.67", "66.67"),
+    "cap-phep": (9, 4, 2, 3, 4, 1, 2, 1, 5, 3, 2, "75.00", "66.67", "66.67"),
     "kinh-doanh": EXPECTED["QLD_KD"],
 }
 
@@ -142,7 +143,11 @@ def page(client, user, language="vi", **query):
 
 
 def table(response):
-    return {line["row"].code: numbers(line["cells"]) for line in response.context["lines"]}
+    return {line["row"].code: numbers(line["cells"] + line["rates"]) for line in response.context["lines"]}
+
+
+def totals(response):
+    return numbers(response.context["total_cells"] + response.context["total_rates"])
 
 
 def test_the_appointment_dates_are_those_of_the_table(known):
@@ -171,30 +176,59 @@ class TestForm06Page:
         assert response.status_code == 200
         assert table(response) == EXPECTED
         assert [line["row"].code for line in response.context["lines"]] == ["ATTP", "QLD", "QLD_KD"]
-        assert numbers(response.context["total_cells"]) == EXPECTED_TOTALS
+        assert totals(response) == EXPECTED_TOTALS
         assert response.context["period_text"] == "Tháng 11 năm 2025 (từ ngày 15/10/2025 đến ngày 14/11/2025)"
 
     def test_the_table_has_the_official_grouped_header_and_the_totals_row(self, client, known, office_staff):
         html = page(client, office_staff, **NOVEMBER).content.decode()
-        assert '<th scope="col" rowspan="4">STT</th>' in html
-        assert '<th scope="col" rowspan="4">Đơn vị</th>' in html
+        assert '<th scope="col" rowspan="3">STT</th>' in html
+        assert '<th scope="col" rowspan="3">Đơn vị</th>' in html
         assert '<th scope="col" colspan="4">Số hồ sơ nhận giải quyết</th>' in html
-        assert '<th scope="col" colspan="7">Kết quả giải quyết</th>' in html
         assert '<th scope="col" colspan="3">Trong đó</th>' in html
-        assert '<th scope="col" rowspan="2">Số kỳ trước chuyển qua</th>' in html
-        assert '<th scope="col" colspan="2">Số mới tiếp nhận</th>' in html
-        assert '<th scope="col">Trực tiếp, dịch vụ bưu chính</th>' in html
+        assert '<th scope="col">Số mới tiếp nhận trực tuyến</th>' in html
+        assert '<th scope="col">Số mới tiếp nhận trực tiếp, dịch vụ bưu chính</th>' in html
+        assert '<th scope="col">Số kỳ trước chuyển qua</th>' in html
         assert '<th scope="col" colspan="4">Số hồ sơ đã giải quyết</th>' in html
         assert '<th scope="col" colspan="3">Số hồ sơ đang giải quyết</th>' in html
         assert '<th scope="row">Tổng cộng</th>' in html
-        # Rates are shown with the Vietnamese decimal comma.
+        assert '<th scope="col">(13)</th>' in html and "(14)" not in html
+        # The rates stand in a block beside the form, with the Vietnamese decimal comma.
+        assert '<th scope="col" colspan="4">Tỷ lệ (%) — không thuộc biểu mẫu</th>' in html
         assert ">66,67<" in html and ">63,64<" in html and ">62,50<" in html
+
+    def test_the_header_and_signature_blocks_are_those_of_the_filed_form(self, client, known, office_staff):
+        html = page(client, office_staff, **NOVEMBER).content.decode()
+        for text in (
+            "Biểu số 06/VPCP/KSTT",
+            "Ban hành theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020",
+            "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC",
+            "Kỳ báo cáo: Tháng 11 năm 2025 (từ ngày 15/10/2025 đến ngày 14/11/2025)",
+            "Đơn vị báo cáo: Bộ Y tế",
+            "Đơn vị nhận báo cáo: Văn phòng Chính phủ (Cục Kiểm soát thủ tục hành chính)",
+            "Đơn vị tính: Số hồ sơ TTHC",
+            "Hà Nội, ngày 25 tháng 11 năm 2025",
+            "Người lập biểu",
+            "Thủ trưởng đơn vị",
+        ):
+            assert text in html, text
+
+    def test_the_form_stays_vietnamese_in_an_english_interface(self, client, known, office_staff, unit_a):
+        unit_a.name_en = "Drug Administration"
+        unit_a.save()
+        html = page(client, office_staff, language="en", **NOVEMBER, unit="QLD").content.decode()
+        assert "Show report" in html  # the interface is English …
+        document = html[html.index('id="form06-document"') :]
+        # … the form is not: Vietnamese names, headings and number formats.
+        assert "Đơn vị báo cáo: Cục Quản lý Dược" in document
+        assert "Đơn vị nhận báo cáo: Văn phòng Bộ<" in document  # the ministry's office unit
+        assert "Cục Quản lý Dược" in document and "Drug Administration" not in document
+        assert ">66,67<" in document
 
     def test_grouped_by_field(self, client, known, office_staff):
         response = page(client, office_staff, **NOVEMBER, group_by="field")
         assert table(response) == EXPECTED_BY_FIELD
-        assert numbers(response.context["total_cells"]) == EXPECTED_TOTALS
-        assert '<th scope="col" rowspan="4">Lĩnh vực</th>' in response.content.decode()
+        assert totals(response) == EXPECTED_TOTALS
+        assert '<th scope="col" rowspan="3">Lĩnh vực, công việc giải quyết theo cấp</th>' in response.content.decode()
 
     def test_grouped_by_procedure(self, client, known, office_staff):
         response = page(client, office_staff, **NOVEMBER, group_by="procedure")
@@ -219,12 +253,12 @@ class TestForm06Page:
         response = page(client, office_staff, period="half", year="2025", number="1")
         assert response.status_code == 200
         assert response.context["lines"] == []
-        assert numbers(response.context["total_cells"])[:11] == (0,) * 11
+        assert totals(response)[:11] == (0,) * 11
 
     def test_the_subtree_of_a_unit(self, client, known, office_staff):
         response = page(client, office_staff, **NOVEMBER, unit="QLD")
         assert table(response) == {"QLD": EXPECTED["QLD"], "QLD_KD": EXPECTED["QLD_KD"]}
-        assert numbers(response.context["total_cells"])[:11] == (8, 2, 3, 3, 5, 2, 1, 2, 3, 1, 2)
+        assert totals(response)[:11] == (8, 3, 3, 2, 5, 2, 1, 2, 3, 1, 2)
 
     def test_without_a_query_the_latest_ended_month_is_shown(self, client, known, office_staff):
         response = page(client, office_staff)
@@ -245,7 +279,7 @@ class TestForm06Access:
     def test_the_head_of_a_sees_a_and_its_sub_unit_only(self, client, known, head_a):
         response = page(client, head_a, **NOVEMBER)
         assert table(response) == {"QLD": EXPECTED["QLD"], "QLD_KD": EXPECTED["QLD_KD"]}
-        assert numbers(response.context["total_cells"])[:11] == (8, 2, 3, 3, 5, 2, 1, 2, 3, 1, 2)
+        assert totals(response)[:11] == (8, 3, 3, 2, 5, 2, 1, 2, 3, 1, 2)
 
     def test_an_officer_of_a_sees_a_only_even_when_asking_for_its_subtree(self, client, known, officer_a):
         assert table(page(client, officer_a, **NOVEMBER)) == {"QLD": EXPECTED["QLD"]}
@@ -350,8 +384,9 @@ class TestQueries:
 
     def test_the_page_stays_within_its_query_budget(self, client, known, office_staff, django_assert_max_num_queries):
         client.force_login(office_staff)
-        # Session, user, roles, the user's units, the chosen unit, four for form06, the last computed day.
-        with django_assert_max_num_queries(10):
+        # Session, user, roles, the user's units, the chosen unit, four for form06, the last computed day,
+        # the ministry and its office (the header block).
+        with django_assert_max_num_queries(11):
             assert client.get(URL, {**NOVEMBER, "unit": "QLD"}).status_code == 200
 
 
@@ -362,151 +397,261 @@ class TestExcel:
         assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return response, load_workbook(io.BytesIO(response.content)).active
 
-    def test_title_rows_and_file_name(self, client, known, office_staff):
+    def test_header_block_and_file_name(self, client, known, office_staff):
         response, sheet = self.workbook(client, office_staff, **NOVEMBER)
         assert response["Content-Disposition"] == (
             'attachment; filename="mau-06-VPCP-KSTT_unit_2025-10-15_2025-11-14.xlsx"'
         )
-        assert sheet["A1"].value == "BỘ Y TẾ"
-        assert sheet["M1"].value == "Biểu mẫu 06/VPCP/KSTT"
-        assert sheet["A3"].value == "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
-        assert sheet["A4"].value == "Kỳ báo cáo: Tháng 11 năm 2025 (từ ngày 15/10/2025 đến ngày 14/11/2025)"
+        assert sheet.title == "Mẫu 06"
+        assert {cell: sheet[cell].value for cell in ("A1", "A2", "G1", "G2", "A4", "A5", "A6")} == {
+            "A1": "Biểu số 06/VPCP/KSTT",
+            "A2": "Ban hành theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020",
+            "G1": "Đơn vị báo cáo: Bộ Y tế",
+            "G2": "Đơn vị nhận báo cáo: Văn phòng Chính phủ (Cục Kiểm soát thủ tục hành chính)",
+            "A4": "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC",
+            "A5": "Kỳ báo cáo: Tháng 11 năm 2025 (từ ngày 15/10/2025 đến ngày 14/11/2025)",
+            "A6": "Đơn vị tính: Số hồ sơ TTHC",
+        }
+        assert {"A1:F1", "A4:M4", "A5:M5"} <= {str(cell_range) for cell_range in sheet.merged_cells.ranges}
+        assert sheet["A1"].font.name == "Times New Roman"
 
-    def test_the_header_is_merged_like_the_paper_form(self, client, known, office_staff):
+    def test_thirteen_columns_merged_like_the_filed_form(self, client, known, office_staff):
         _response, sheet = self.workbook(client, office_staff, **NOVEMBER)
         merged = {str(cell_range) for cell_range in sheet.merged_cells.ranges}
         assert {
-            "A7:A10",
-            "B7:B10",
-            "C7:F7",
-            "G7:M7",
-            "N7:P7",
-            "C8:C10",
-            "D8:F8",
+            "A8:A10",
+            "B8:B10",
+            "C8:F8",
             "G8:J8",
             "K8:M8",
-            "N8:N10",
-            "D9:D10",
-            "E9:F9",
+            "C9:C10",
+            "D9:F9",
             "G9:G10",
+            "H9:H10",
             "J9:J10",
+            "K9:K10",
             "M9:M10",
         } <= merged
         headings = {
-            "A7": "STT",
-            "B7": "Đơn vị",
-            "C7": "Số hồ sơ nhận giải quyết",
-            "G7": "Kết quả giải quyết",
-            "C8": "Tổng số",
-            "D8": "Trong đó",
+            "A8": "STT",
+            "B8": "Đơn vị",
+            "C8": "Số hồ sơ nhận giải quyết",
             "G8": "Số hồ sơ đã giải quyết",
             "K8": "Số hồ sơ đang giải quyết",
-            "D9": "Số kỳ trước chuyển qua",
-            "E9": "Số mới tiếp nhận",
-            "E10": "Trực tuyến",
-            "F10": "Trực tiếp, dịch vụ bưu chính",
+            "C9": "Tổng số",
+            "D9": "Trong đó",
+            "D10": "Số mới tiếp nhận trực tuyến",
+            "E10": "Số mới tiếp nhận trực tiếp, dịch vụ bưu chính",
+            "F10": "Số kỳ trước chuyển qua",
+            "G9": "Tổng số",
             "H9": "Trước hạn",
             "I9": "Đúng hạn",
             "J9": "Quá hạn",
+            "K9": "Tổng số",
             "L9": "Trong hạn",
             "M9": "Quá hạn",
         }
         assert {cell: sheet[cell].value for cell in headings} == headings
-        assert [sheet.cell(row=11, column=column).value for column in (1, 2, 3, 16)] == ["(1)", "(2)", "(3)", "(16)"]
+        assert [sheet.cell(row=11, column=column).value for column in range(1, 15)] == [
+            *(f"({number})" for number in range(1, 14)),
+            None,
+        ]
         assert sheet.freeze_panes == "C12"
-        assert sheet["C7"].border.left.style == "thin"
+        assert sheet["C8"].border.left.style == "thin"
+        assert sheet.print_title_rows == "$8:$11"
+
+    def test_the_rates_stand_in_a_block_beside_the_form(self, client, known, office_staff):
+        _response, sheet = self.workbook(client, office_staff, **NOVEMBER)
+        assert sheet["N8"].value is None and sheet["N12"].value is None  # one empty column between
+        assert "O8:R8" in {str(cell_range) for cell_range in sheet.merged_cells.ranges}
+        assert [sheet[cell].value for cell in ("O8", "O9", "P9", "Q9", "R9")] == [
+            "Tỷ lệ (%) — không thuộc biểu mẫu",
+            "Mã",
+            "Giải quyết đúng hạn",
+            "Tiến độ giải quyết",
+            "Tiếp nhận trực tuyến",
+        ]
+        assert [sheet.cell(row=row, column=15).value for row in (12, 13, 14, 15)] == ["ATTP", "QLD", "QLD_KD", None]
+        assert [f"{sheet.cell(row=13, column=column).value:.2f}" for column in (16, 17, 18)] == list(
+            EXPECTED["QLD"][11:]
+        )
+        assert sheet["P13"].number_format == "0.00"
 
     def test_numbers_land_in_their_cells_and_the_totals_row_follows(self, client, known, office_staff):
         _response, sheet = self.workbook(client, office_staff, **NOVEMBER)
 
         def line(row):
-            values = [sheet.cell(row=row, column=column).value for column in range(3, 17)]
-            return tuple(
-                f"{value:.2f}" if column >= 14 else value for column, value in zip(range(3, 17), values, strict=True)
-            )
+            counts = [sheet.cell(row=row, column=column).value for column in range(3, 14)]
+            rates = [f"{sheet.cell(row=row, column=column).value:.2f}" for column in range(16, 19)]
+            return (*counts, *rates)
 
         assert [sheet.cell(row=row, column=1).value for row in (12, 13, 14)] == [1, 2, 3]
         assert [sheet.cell(row=row, column=2).value for row in (12, 13, 14)] == [
-            "ATTP – Cục An toàn thực phẩm",
-            "QLD – Cục Quản lý Dược",
-            "QLD_KD – Phòng Quản lý kinh doanh dược",
+            "Cục An toàn thực phẩm",
+            "Cục Quản lý Dược",
+            "Phòng Quản lý kinh doanh dược",
         ]
         assert {code: line(row) for code, row in (("ATTP", 12), ("QLD", 13), ("QLD_KD", 14))} == EXPECTED
         assert sheet["B15"].value == "Tổng cộng"
         assert line(15) == EXPECTED_TOTALS
         assert sheet["B15"].font.bold is True
-        assert (sheet["C13"].number_format, sheet["N13"].number_format) == ("#,##0", "0.00")
+        assert sheet["C13"].number_format == "#,##0"
 
-    def test_names_stay_vietnamese_in_an_english_interface(self, client, known, office_staff):
+    def test_the_signature_block_follows_the_table(self, client, known, office_staff):
+        _response, sheet = self.workbook(client, office_staff, **NOVEMBER)
+        assert sheet["G17"].value == "Hà Nội, ngày 25 tháng 11 năm 2025"
+        assert [sheet["A18"].value, sheet["G18"].value] == ["Người lập biểu", "Thủ trưởng đơn vị"]
+        assert [sheet["A19"].value, sheet["G19"].value] == ["(Ký, ghi rõ họ tên)", "(Ký tên, đóng dấu)"]
+
+    def test_names_stay_vietnamese_in_an_english_interface(self, client, known, office_staff, unit_a):
+        unit_a.name_en = "Drug Administration"
+        unit_a.save()
         client.force_login(office_staff)
         client.cookies["django_language"] = "en"
         response = client.get(URL, {**NOVEMBER, "export": "xlsx"})
         sheet = load_workbook(io.BytesIO(response.content)).active
-        assert sheet["B13"].value == "QLD – Cục Quản lý Dược"
+        assert sheet["B13"].value == "Cục Quản lý Dược"
+        assert sheet["A1"].value == "Biểu số 06/VPCP/KSTT"
 
-    def test_a_head_s_file_says_which_units_it_covers(self, client, known, head_a):
+    def test_a_head_s_file_names_the_units_reporting_to_the_ministry_office(self, client, known, head_a):
         _response, sheet = self.workbook(client, head_a, **NOVEMBER)
-        assert sheet["A2"].value == "Đơn vị: QLD, QLD_KD"
+        assert sheet["G1"].value == "Đơn vị báo cáo: Cục Quản lý Dược"
+        assert sheet["G2"].value == "Đơn vị nhận báo cáo: Văn phòng Bộ Y tế"
         assert sheet["B14"].value == "Tổng cộng"
 
     def test_empty_rates_are_empty_cells(self, client, known, office_staff):
         _response, sheet = self.workbook(client, office_staff, period="half", year="2025", number="1")
         assert sheet["B12"].value == "Tổng cộng"
-        assert [sheet.cell(row=12, column=column).value for column in (3, 14, 15, 16)] == [0, None, None, None]
+        assert [sheet.cell(row=12, column=column).value for column in (3, 16, 17, 18)] == [0, None, None, None]
 
 
 class TestCsv:
-    def test_bom_header_rows_and_totals(self, client, known, office_staff):
-        response = page(client, office_staff, **NOVEMBER, export="csv", group_by="field")
+    def csv_lines(self, client, user, **query):
+        response = page(client, user, **query, export="csv")
         assert response.status_code == 200
+        assert response.content.startswith(b"\xef\xbb\xbf")
+        return response, list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+    def test_the_same_grid_as_the_workbook(self, client, known, office_staff):
+        response, lines = self.csv_lines(client, office_staff, **NOVEMBER, group_by="field")
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"] == (
             'attachment; filename="mau-06-VPCP-KSTT_field_2025-10-15_2025-11-14.csv"'
         )
-        assert response.content.startswith(b"\xef\xbb\xbf")
-        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-        assert lines[0] == [
-            "STT",
-            "Mã",
-            "Lĩnh vực",
-            "Số hồ sơ nhận giải quyết - Tổng số",
-            "Số hồ sơ nhận giải quyết - Số kỳ trước chuyển qua",
-            "Số hồ sơ nhận giải quyết - Số mới tiếp nhận trực tuyến",
-            "Số hồ sơ nhận giải quyết - Số mới tiếp nhận trực tiếp, dịch vụ bưu chính",
-            "Số hồ sơ đã giải quyết - Tổng số",
-            "Số hồ sơ đã giải quyết - Trước hạn",
-            "Số hồ sơ đã giải quyết - Đúng hạn",
-            "Số hồ sơ đã giải quyết - Quá hạn",
-            "Số hồ sơ đang giải quyết - Tổng số",
-            "Số hồ sơ đang giải quyết - Trong hạn",
-            "Số hồ sơ đang giải quyết - Quá hạn",
-            "Tỷ lệ giải quyết đúng hạn (%)",
-            "Tỷ lệ tiến độ giải quyết (%)",
-            "Tỷ lệ tiếp nhận trực tuyến (%)",
+        assert lines[0] == ["Biểu số 06/VPCP/KSTT", "", "", "", "", "", "Đơn vị báo cáo: Bộ Y tế"]
+        assert lines[1][0] == "Ban hành theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020"
+        assert lines[1][6] == "Đơn vị nhận báo cáo: Văn phòng Chính phủ (Cục Kiểm soát thủ tục hành chính)"
+        assert lines[2] == []
+        assert lines[3] == [
+            "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC"
         ]
-        assert lines[1] == ["1", "cap-phep", "Cấp phép hoạt động", *map(str, EXPECTED_BY_FIELD["cap-phep"])]
-        assert lines[2] == ["2", "kinh-doanh", "Kinh doanh dược", *map(str, EXPECTED_BY_FIELD["kinh-doanh"])]
-        assert lines[3] == ["", "", "Tổng cộng", *map(str, EXPECTED_TOTALS)]
-        assert len(lines) == 4
+        assert lines[4] == ["Kỳ báo cáo: Tháng 11 năm 2025 (từ ngày 15/10/2025 đến ngày 14/11/2025)"]
+        assert lines[5] == ["Đơn vị tính: Số hồ sơ TTHC"]
+        blank = [""] * 3
+        assert lines[7] == [
+            "STT",
+            "Lĩnh vực, công việc giải quyết theo cấp",
+            "Số hồ sơ nhận giải quyết",
+            *blank,
+            "Số hồ sơ đã giải quyết",
+            *blank,
+            "Số hồ sơ đang giải quyết",
+            "",
+            "",
+            "",
+            "Tỷ lệ (%) — không thuộc biểu mẫu",
+        ]
+        assert lines[8] == [
+            "",
+            "",
+            "Tổng số",
+            "Trong đó",
+            "",
+            "",
+            "Tổng số",
+            "Trước hạn",
+            "Đúng hạn",
+            "Quá hạn",
+            "Tổng số",
+            "Trong hạn",
+            "Quá hạn",
+            "",
+            "Mã",
+            "Giải quyết đúng hạn",
+            "Tiến độ giải quyết",
+            "Tiếp nhận trực tuyến",
+        ]
+        assert lines[9] == [
+            "",
+            "",
+            "",
+            "Số mới tiếp nhận trực tuyến",
+            "Số mới tiếp nhận trực tiếp, dịch vụ bưu chính",
+            "Số kỳ trước chuyển qua",
+        ]
+        assert lines[10] == [f"({number})" for number in range(1, 14)]
+
+        def line(number, name, code, figures):
+            return [number, name, *map(str, figures[:11]), "", code, *figures[11:]]
+
+        assert lines[11] == line("1", "Cấp phép hoạt động", "cap-phep", EXPECTED_BY_FIELD["cap-phep"])
+        assert lines[12] == line("2", "Kinh doanh dược", "kinh-doanh", EXPECTED_BY_FIELD["kinh-doanh"])
+        assert lines[13] == line("", "Tổng cộng", "", EXPECTED_TOTALS)
+        assert lines[14] == []
+        assert lines[15][6] == "Hà Nội, ngày 25 tháng 11 năm 2025"
+        assert [lines[16][0], lines[16][6]] == ["Người lập biểu", "Thủ trưởng đơn vị"]
+        assert [lines[17][0], lines[17][6]] == ["(Ký, ghi rõ họ tên)", "(Ký tên, đóng dấu)"]
 
     def test_a_rate_with_nothing_to_divide_is_empty(self):
         from stats.selectors import Form06Row
 
-        content = reports.form06_csv([], Form06Row(carried_over=2, open_within_deadline=2), group_by="unit")
-        totals = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1]
-        assert totals == ["", "", "Tổng cộng", "2", "2", "0", "0", "0", "0", "0", "0", "2", "2", "0", "", "100.00", ""]
+        heading = reports.ReportHeading(
+            date_from=D(2025, 10, 15), date_to=D(2025, 11, 14), reporting_unit="Bộ Y tế", receiving_unit="VPCP"
+        )
+        content = reports.form06_csv(
+            [], Form06Row(carried_over=2, open_within_deadline=2), group_by="unit", heading=heading
+        )
+        lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+        counts = ["2", "0", "0", "2", "0", "0", "0", "0", "2", "2", "0"]
+        assert lines[11] == ["", "Tổng cộng", *counts, "", "", "", "100.00"]
+        assert lines[13][6] == "……, ngày … tháng … năm …"  # no date given: left for the signer
 
 
 def test_the_three_layouts_share_one_column_set():
-    assert len(reports.flat_headings("unit")) == reports.COLUMN_COUNT + 1  # plus the code column
-    covered = set()
-    for cell in reports.header_cells("unit"):
-        for row in range(cell.row, cell.row + cell.rowspan):
-            for column in range(cell.column, cell.column + cell.colspan):
-                assert (row, column) not in covered
-                covered.add((row, column))
-    assert covered == {(row, column) for row in range(1, 5) for column in range(1, reports.COLUMN_COUNT + 1)}
-    assert Decimal("66.67") == reports.cells(reports.Form06Row(resolved_early=2, resolved_late=1))[11][1]
+    for cells, width in ((reports.header_cells("unit"), reports.COLUMN_COUNT), (reports.rate_header_cells(), 4)):
+        covered = set()
+        for cell in cells:
+            for row in range(cell.row, cell.row + cell.rowspan):
+                for column in range(cell.column, cell.column + cell.colspan):
+                    assert (row, column) not in covered
+                    covered.add((row, column))
+        assert covered == {(row, column) for row in range(1, 4) for column in range(1, width + 1)}
+    assert reports.COLUMN_COUNT == 13
+    assert [column.key for column in reports.COLUMNS][:4] == [
+        "received_total",
+        "received_online",
+        "received_offline",
+        "carried_over",
+    ]
+    row = reports.Form06Row(resolved_early=2, resolved_late=1)
+    assert len(reports.cells(row)) == 11
+    assert Decimal("66.67") == reports.rate_cells(row)[0][1]
+
+
+@pytest.mark.parametrize(
+    ("unit_name", "is_root", "readable", "expected"),
+    [
+        ("", False, (), ("Bộ Y tế", "Văn phòng Chính phủ (Cục Kiểm soát thủ tục hành chính)")),
+        ("Bộ Y tế", True, (), ("Bộ Y tế", "Văn phòng Chính phủ (Cục Kiểm soát thủ tục hành chính)")),
+        ("Cục Quản lý Dược", False, (), ("Cục Quản lý Dược", "Văn phòng Bộ Y tế")),
+        ("", False, ("Cục A", "Cục B"), ("Cục A, Cục B", "Văn phòng Bộ Y tế")),
+    ],
+)
+def test_who_reports_to_whom(unit_name, is_root, readable, expected):
+    assert (
+        reports.reporting_units(ministry="Bộ Y tế", unit_name=unit_name, unit_is_root=is_root, readable=readable)
+        == expected
+    )
 
 
 class TestRunsPage:
@@ -599,7 +744,8 @@ class TestFormulaInjection:
     ):
         response = page(client, office_staff, **NOVEMBER, export="csv", group_by=group_by)
         lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-        names = [line[2] for line in lines[1:-1]]
+        totals_line = next(number for number, line in enumerate(lines) if line[1:2] == ["Tổng cộng"])
+        names = [line[1] for line in lines[11:totals_line]]
         assert names and all(not name.startswith(("=", "+", "-", "@")) for name in names)
         expected = {
             "unit": "'+cmd|' /C calc'!A0",
