@@ -174,7 +174,8 @@ def test_the_ministry_dashboard_draws_its_charts_and_fits_a_tablet(live_server, 
         const canvas = document.getElementById(id);
         return Math.abs(canvas.clientWidth - canvas.parentElement.clientWidth) <= 1;
     })"""
-    assert page.evaluate(fills)
+    # Chart.js resizes after a ResizeObserver tick; wait for it rather than read it once.
+    page.wait_for_function(fills)
     widths = "() => ['units-chart', 'trend-chart'].map(id => document.getElementById(id).clientWidth)"
     before = page.evaluate(widths)
     page.set_viewport_size(TABLET)
