@@ -7,6 +7,14 @@ class YearStatus(models.TextChoices):
     FINALISED = "finalised", _("Finalised")
 
 
+class YearRule(models.TextChoices):
+    """How a year's total builds on its periods (docs/emulation.md "Periods")."""
+
+    WHOLE_YEAR = "whole_year", _("From the figures of the whole year")
+    MONTH_MEAN = "month_mean", _("Mean of the monthly totals (Decree 335/2025, art. 19)")
+    QUARTER_MEAN = "quarter_mean", _("Mean of the quarterly totals (Decree 335/2025, art. 19)")
+
+
 class Band(models.TextChoices):
     """The classification of a score (DESIGN.md "Emulation"); thresholds are stored per year."""
 
@@ -23,6 +31,10 @@ BAND_OFFICIAL = {
     Band.COMPLETED: "Hoàn thành nhiệm vụ",
     Band.NOT_COMPLETED: "Không hoàn thành nhiệm vụ",
 }
+
+
+# Bands from the best down, so a condition that fails moves a score to the next one.
+BAND_ORDER = (Band.OUTSTANDING, Band.GOOD, Band.COMPLETED, Band.NOT_COMPLETED)
 
 
 class LineStatus(models.TextChoices):

@@ -37,7 +37,24 @@ class YearCreateForm(BootstrapFormMixin, forms.Form):
 class SchemeSettingsForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = EmulationYear
-        fields = ["outstanding_min", "good_min", "completed_min", "min_tenure_months"]
+        fields = [
+            "outstanding_min",
+            "good_min",
+            "completed_min",
+            "min_tenure_months",
+            "year_rule",
+            "outstanding_max_behind",
+            "good_max_behind",
+            "completed_max_behind",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a post (an older form, a script), the year keeps its rule.
+        self.fields["year_rule"].required = False
+
+    def clean_year_rule(self):
+        return self.cleaned_data.get("year_rule") or self.instance.year_rule
 
 
 class CriterionForm(BootstrapFormMixin, forms.ModelForm):

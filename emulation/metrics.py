@@ -154,3 +154,13 @@ CATALOGUE_METRICS = frozenset({"internal_procedure_share", "portal_integration_s
 def metric_choices() -> list[tuple[str, Promise]]:
     """Choices of ``Criterion.metric`` (a callable, so a new metric needs no migration)."""
     return [(metric.code, metric.label) for metric in METRICS.values()]
+
+
+def behind_schedule(figures: Form06Row) -> tuple[Decimal | None, int, int]:
+    """Dossiers behind schedule: (resolved late + in progress overdue) / (resolved + in progress).
+
+    The measure of "tasks behind schedule" in the band conditions (Decree 335/2025, DESIGN.md).
+    """
+    numerator = figures.resolved_late + figures.open_overdue
+    denominator = figures.resolved_total + figures.open_total
+    return percent(numerator, denominator), numerator, denominator

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from stats.periods import Period, PeriodKind, period
 from units.models import Tenure, Unit
 
-from .choices import AuditAction, Band, LineStatus, YearStatus
+from .choices import AuditAction, Band, LineStatus, YearRule, YearStatus
 from .metrics import METRICS, metric_choices
 
 criterion_code_validator = RegexValidator(
@@ -75,6 +75,43 @@ class EmulationYear(models.Model):
         default=6,
         validators=[MinValueValidator(0), MaxValueValidator(12)],
         help_text=_("Counted over the days of the tenure within the year; a shorter tenure is listed, not classified."),
+    )
+    year_rule = models.CharField(
+        _("how the year builds on its periods"),
+        max_length=20,
+        choices=YearRule.choices,
+        default=YearRule.WHOLE_YEAR,
+        help_text=_(
+            "Every month and quarter is scored as well; Decree 335/2025 (art. 19) classifies the year on "
+            "the mean of the monthly or quarterly results."
+        ),
+    )
+    # Band conditions besides the points (Decree 335/2025 for organisations, DESIGN.md defaults):
+    # the highest share of tasks behind schedule, measured on dossiers, each band allows; empty
+    # means no condition.
+    outstanding_max_behind = models.DecimalField(
+        _("most dossiers behind schedule for “outstanding” (%)"),
+        **POINTS,
+        null=True,
+        blank=True,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    good_max_behind = models.DecimalField(
+        _("most dossiers behind schedule for “good” (%)"),
+        **POINTS,
+        null=True,
+        blank=True,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    completed_max_behind = models.DecimalField(
+        _("most dossiers behind schedule for “completed” (%)"),
+        **POINTS,
+        null=True,
+        blank=True,
+        default=Decimal(20),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Counts the changes of the scheme and of manual points; a computation records the count it
@@ -143,6 +180,21 @@ class EmulationYear(models.Model):
             "good_min": self.good_min,
             "completed_min": self.completed_min,
         }
+
+    def band_conditions(self) -> dict[str, Decimal | None]:
+        """``{band: highest share of dossiers behind schedule it allows, or None}``."""
+        return {
+            Band.OUTSTANDING: self.outstanding_max_behind,
+            Band.GOOD: self.good_max_behind,
+            Band.COMPLETED: self.completed_max_behind,
+        }
+
+    @property
+    def builds_on_periods(self) -> str:
+        """The kind of period whose mean makes the year's total, or "" for the whole year's figures."""
+        return {YearRule.MONTH_MEAN: PeriodKind.MONTH, YearRule.QUARTER_MEAN: PeriodKind.QUARTER}.get(
+            self.year_rule, ""
+        )
 
     def clean(self):
         super().clean()
@@ -287,6 +339,15 @@ class Score(models.Model):
     total = models.DecimalField(_("total"), **TOTAL, null=True, blank=True)
     band = models.CharField(_("band"), max_length=20, choices=Band.choices, blank=True)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    band_by_points = models.CharField(_("band by the points alone"), max_length=20, choices=Band.choices, blank=True)
+    behind_share = models.DecimalField(
+        _("dossiers behind schedule (%)"),
+        **POINTS,
+        null=True,
+        blank=True,
+        help_text=_("(resolved late + in progress overdue) / (resolved + in progress) over the window."),
+    )
+    band_reason = models.TextField(_("why the band differs from the points"), blank=True)
 
     class Meta:
         abstract = True
@@ -330,6 +391,59 @@ class LeaderScore(Score):
     @property
     def days(self) -> int:
         return (self.window_end - self.window_start).days + 1
+
+
+class PeriodScore(models.Model):
+    """A unit's or a head's score for one month or quarter of the year, from the same rollups.
+
+    ``lines`` keeps each criterion's value, numerator, denominator and points as computed, so the
+    tracking sheet explains every point without recomputing.
+    """
+
+    year = models.ForeignKey(EmulationYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    tenure = models.ForeignKey(
+        Tenure, verbose_name=_("tenure"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
+    number = models.PositiveSmallIntegerField(_("number"))
+    window_start = models.DateField(_("from"))
+    window_end = models.DateField(_("to"))
+    points = models.DecimalField(_("points of the applicable criteria"), **TOTAL)
+    applicable_max = models.DecimalField(_("maximum of the applicable criteria"), **TOTAL)
+    total = models.DecimalField(_("total"), **TOTAL, null=True, blank=True)
+    band = models.CharField(_("band"), max_length=20, choices=Band.choices, blank=True)
+    band_by_points = models.CharField(_("band by the points alone"), max_length=20, choices=Band.choices, blank=True)
+    behind_share = models.DecimalField(_("dossiers behind schedule (%)"), **POINTS, null=True, blank=True)
+    band_reason = models.TextField(_("why the band differs from the points"), blank=True)
+    lines = models.JSONField(_("criteria"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("period score")
+        verbose_name_plural = _("period scores")
+        ordering = ["year", "unit__path", "tenure", "kind", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "unit", "kind", "number"],
+                condition=Q(tenure__isnull=True),
+                name="period_score_unit_unique",
+            ),
+            models.UniqueConstraint(fields=["year", "tenure", "kind", "number"], name="period_score_tenure_unique"),
+        ]
+        indexes = [models.Index(fields=["year", "kind", "number"], name="period_score_year_period")]
+
+    def __str__(self):
+        return f"{self.year_id} {self.unit_id} {self.kind} {self.number}: {self.total}"
+
+    @property
+    def period(self) -> Period:
+        return period(self.kind, self.year.year, self.number)
+
+    @property
+    def is_partial(self) -> bool:
+        """Whether the window covers only part of the period (a tenure, or a period still running)."""
+        whole = period(self.kind, self.year.year, self.number)
+        return (self.window_start, self.window_end) != (whole.date_from, whole.date_to)
 
 
 class CriterionScore(LocalisedName, models.Model):

@@ -16,7 +16,7 @@ import datetime
 from collections.abc import Hashable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from .choices import Band
+from .choices import BAND_ORDER, Band
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -76,3 +76,29 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def covers_months(first_day: datetime.date, last_day: datetime.date, months: int) -> bool:
     """Whether the days from ``first_day`` to ``last_day`` (both included) make at least ``months`` months."""
     return last_day >= add_months(first_day, months) - datetime.timedelta(days=1)
+
+
+def band_meeting_conditions(
+    band_by_points: str, *, behind_share: Decimal | None, max_behind: dict[str, Decimal | None]
+) -> str:
+    """The best band, at or below ``band_by_points``, whose condition on dossiers behind schedule holds.
+
+    ``max_behind`` gives each band's highest share (percent) of dossiers behind schedule, None for
+    no condition; with nothing to measure (``behind_share`` None) every condition holds. "Not
+    completed" has no condition. Decree 335/2025 for organisations: outstanding and good need
+    every task on time, completed allows at most 20% behind (defaults, DESIGN.md).
+    """
+    start = BAND_ORDER.index(band_by_points)
+    for band in BAND_ORDER[start:]:
+        limit = max_behind.get(band)
+        if band == Band.NOT_COMPLETED or limit is None or behind_share is None or behind_share <= limit:
+            return band
+    return Band.NOT_COMPLETED
+
+
+def mean_total(totals: Iterable[Decimal | None]) -> Decimal | None:
+    """The mean of the totals that exist (periods with something to score), two decimals; None if none."""
+    present = [total for total in totals if total is not None]
+    if not present:
+        return None
+    return (sum(present, Decimal(0)) / len(present)).quantize(CENT, rounding=ROUND_HALF_UP)

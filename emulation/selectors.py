@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from units.access import Access
 from units.models import Unit
 
-from .choices import AuditAction, YearStatus
+from .choices import BAND_ORDER, AuditAction, Band, YearStatus
 from .metrics import METRICS, Window
-from .models import AuditEntry, CriterionScore, EmulationYear, LeaderScore, UnitScore
+from .models import AuditEntry, CriterionScore, EmulationYear, LeaderScore, PeriodScore, UnitScore
 
 
 def sees_whole_ranking(access: Access) -> bool:
@@ -60,10 +60,46 @@ def leader_ranking(year: EmulationYear, access: Access):
     )
 
 
+def period_scores(score: UnitScore | LeaderScore) -> dict[str, list[PeriodScore]]:
+    """``{"month": [...], "quarter": [...]}``: the periods of a unit's or a head's score, in order (one query)."""
+    scores = PeriodScore.objects.filter(year_id=score.year_id, unit_id=score.unit_id).select_related("year")
+    if isinstance(score, LeaderScore):
+        scores = scores.filter(tenure_id=score.tenure_id)
+    else:
+        scores = scores.filter(tenure__isnull=True)
+    result: dict[str, list[PeriodScore]] = {"month": [], "quarter": []}
+    for each in scores.order_by("kind", "number"):
+        result.setdefault(each.kind, []).append(each)
+    return result
+
+
 def unscored_units(year: EmulationYear):
     """Active units without a score in the computed year: the ministry itself and units resolving no procedure."""
     scored = UnitScore.objects.filter(year=year).values("unit_id")
     return Unit.objects.active().exclude(pk__in=scored).order_by("path")
+
+
+def band_explanation(score, year: EmulationYear) -> str:
+    """Why a score's band is below the one its points reach, in words; "" when it is not.
+
+    Either a recorded disqualifier (the decision is cited, ``score.band_reason``) or the band
+    condition on dossiers behind schedule (Decree 335/2025; thresholds of the year).
+    """
+    if score.band_reason:
+        return score.band_reason
+    if not score.band or score.band == score.band_by_points or not score.band_by_points:
+        return ""
+    limits = year.band_conditions()
+    skipped = BAND_ORDER[BAND_ORDER.index(score.band_by_points) : BAND_ORDER.index(score.band)]
+    allowed = "; ".join(
+        gettext("“%(band)s” allows at most %(limit)s%%") % {"band": Band(band).label, "limit": f"{limits[band]:.2f}"}
+        for band in skipped
+    )
+    return gettext("%(behind)s%% of the dossiers were behind schedule: %(allowed)s. The band is “%(result)s”.") % {
+        "behind": f"{score.behind_share:.2f}",
+        "allowed": allowed,
+        "result": Band(score.band).label,
+    }
 
 
 def audit_trail(year: EmulationYear):
@@ -103,6 +139,10 @@ _SETTING_LABELS = {
     "good_min": _("lowest total for “good”"),
     "completed_min": _("lowest total for “completed”"),
     "min_tenure_months": _("minimum tenure (months)"),
+    "year_rule": _("how the year builds on its periods"),
+    "outstanding_max_behind": _("most dossiers behind schedule for “outstanding” (%)"),
+    "good_max_behind": _("most dossiers behind schedule for “good” (%)"),
+    "completed_max_behind": _("most dossiers behind schedule for “completed” (%)"),
 }
 
 

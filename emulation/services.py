@@ -21,18 +21,31 @@ from django.utils.translation import gettext as _
 from config.exceptions import ConflictError
 from procedures.models import Procedure
 from stats.models import DailyStat
-from stats.selectors import Form06Row, period_figures
+from stats.periods import PeriodKind, periods_of_year
+from stats.selectors import Form06Row, form06
 from units.models import Tenure, Unit
 
 from . import scoring
 from .choices import AuditAction, LineStatus, YearStatus
-from .metrics import CATALOGUE_METRICS, METRICS, CatalogueCounts
-from .models import AuditEntry, Criterion, CriterionScore, EmulationYear, LeaderScore, ManualScore, UnitScore
+from .metrics import CATALOGUE_METRICS, METRICS, CatalogueCounts, behind_schedule
+from .models import (
+    AuditEntry,
+    Criterion,
+    CriterionScore,
+    EmulationYear,
+    LeaderScore,
+    ManualScore,
+    PeriodScore,
+    UnitScore,
+)
 
 logger = logging.getLogger(__name__)
 ONE_DAY = datetime.timedelta(days=1)
 CRITERION_FIELDS = ("code", "name_vi", "name_en", "max_points", "metric", "target")
 REQUIRED_TOTAL = Decimal(100)
+BEHIND_FIELDS = ("outstanding_max_behind", "good_max_behind", "completed_max_behind")
+# Settings of a year that ``scheme_update`` keeps unless given (None is a value: "no condition").
+KEEP = object()
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -67,6 +80,8 @@ def _scheme_snapshot(record: EmulationYear, criteria: list[Criterion]) -> dict:
         "good_min": _decimal_text(record.good_min),
         "completed_min": _decimal_text(record.completed_min),
         "min_tenure_months": record.min_tenure_months,
+        **{name: _decimal_text(getattr(record, name)) for name in BEHIND_FIELDS},
+        "year_rule": record.year_rule,
         "criteria": [
             {
                 "code": criterion.code,
@@ -154,7 +169,7 @@ def scheme_copy(*, from_year: int, to_year: int, by=None) -> EmulationYear:
                 {"to_year": _("Year %(year)s already has criteria; edit them instead.") % {"year": to_year}}
             )
     before = None if created else _scheme_snapshot(record, [])
-    for name in ("outstanding_min", "good_min", "completed_min", "min_tenure_months"):
+    for name in ("outstanding_min", "good_min", "completed_min", "min_tenure_months", "year_rule", *BEHIND_FIELDS):
         setattr(record, name, getattr(source, name))
     record.full_clean()
     record.inputs_revision += 1
@@ -194,8 +209,14 @@ def scheme_update(
     completed_min: Decimal,
     min_tenure_months: int,
     by=None,
+    year_rule=KEEP,
+    outstanding_max_behind=KEEP,
+    good_max_behind=KEEP,
+    completed_max_behind=KEEP,
 ) -> EmulationYear:
-    """Replace a draft year's scheme: criteria in the given order, band thresholds, minimum tenure.
+    """Replace a draft year's scheme: criteria in the given order, band thresholds, minimum tenure,
+    and, when given, how the year builds on its periods and the band conditions (the highest share
+    of dossiers behind schedule, in percent, each band allows; None for no condition).
 
     Criteria left out are deleted with their manual points; all criteria must add up to 100.
     Results already computed stay until the next computation, marked out of date.
@@ -206,6 +227,15 @@ def scheme_update(
     before = _scheme_snapshot(record, sorted(existing.values(), key=lambda item: (item.position, item.pk)))
     record.outstanding_min, record.good_min, record.completed_min = outstanding_min, good_min, completed_min
     record.min_tenure_months = min_tenure_months
+    optional = {
+        "year_rule": year_rule,
+        "outstanding_max_behind": outstanding_max_behind,
+        "good_max_behind": good_max_behind,
+        "completed_max_behind": completed_max_behind,
+    }
+    for name, value in optional.items():
+        if value is not KEEP:
+            setattr(record, name, value)
     errors: dict[str, list[str]] = {}
     try:
         record.full_clean()
@@ -349,11 +379,48 @@ def _lines(
     return lines
 
 
-def _fill_total(score, lines: list[CriterionScore], record: EmulationYear) -> None:
+class _Figures:
+    """Form 06 figures per unit for each window asked, summed over subtrees on demand.
+
+    One ``form06`` call (four queries) per distinct window, whatever the number of units, so the
+    months, quarters, year and tenure windows of every unit cost a fixed number of queries per
+    window; a subtree's figures are the sum of its units' rows, as ``period_figures(subtree=)``.
+    """
+
+    def __init__(self, units: list[Unit]):
+        self.units = units
+        self.by_window: dict[tuple[datetime.date, datetime.date], dict[int, Form06Row]] = {}
+
+    def for_subtree(self, unit: Unit, date_from: datetime.date, date_to: datetime.date) -> Form06Row:
+        key = (date_from, date_to)
+        if key not in self.by_window:
+            rows, _totals = form06(date_from=date_from, date_to=date_to, group_by="unit")
+            self.by_window[key] = {row.key: row for row in rows}
+        rows = self.by_window[key]
+        total = Form06Row()
+        for each in self.units:
+            if each.pk in rows and each.path.startswith(unit.path):
+                total.add(rows[each.pk])
+        return total
+
+
+def _classify(score, record: EmulationYear, figures: Form06Row) -> None:
+    """Band of ``score.total`` by the thresholds, then lowered until its conditions hold (reason kept)."""
+    score.behind_share = behind_schedule(figures)[0]
+    if score.total is None:
+        score.band = score.band_by_points = ""
+        return
+    score.band_by_points = scoring.band_for(score.total, **record.band_thresholds())
+    score.band = scoring.band_meeting_conditions(
+        score.band_by_points, behind_share=score.behind_share, max_behind=record.band_conditions()
+    )
+
+
+def _fill_total(score, lines: list[CriterionScore], record: EmulationYear, figures: Form06Row) -> None:
     score.points, score.applicable_max, score.total = scoring.scaled_total(
         (line.points, line.max_points) for line in lines
     )
-    score.band = "" if score.total is None else scoring.band_for(score.total, **record.band_thresholds())
+    _classify(score, record, figures)
 
 
 def _score_scope(
@@ -362,14 +429,65 @@ def _score_scope(
     date_from: datetime.date,
     date_to: datetime.date,
     criteria: list[Criterion],
+    figures: _Figures,
     catalogue: _Catalogue,
     manual: dict[int, ManualScore],
     needs_statistics: bool,
     needs_catalogue: bool,
-) -> list[CriterionScore]:
-    figures = period_figures(date_from=date_from, date_to=date_to, subtree=unit) if needs_statistics else Form06Row()
+) -> tuple[list[CriterionScore], Form06Row]:
+    """The breakdown of one scope and window, and the figures it rests on."""
+    # The figures are read even for a scheme without statistics metrics: the band conditions need them.
+    row = figures.for_subtree(unit, date_from, date_to)
     counts = catalogue.for_subtree(unit, date_to) if needs_catalogue else CatalogueCounts()
-    return _lines(criteria, figures, counts, manual)
+    return _lines(criteria, row, counts, manual), row
+
+
+def _line_json(line: CriterionScore) -> dict:
+    return {
+        "code": line.code,
+        "status": line.status,
+        "max_points": _decimal_text(line.max_points),
+        "value": _decimal_text(line.value),
+        "numerator": line.numerator,
+        "denominator": line.denominator,
+        "points": _decimal_text(line.points),
+    }
+
+
+def _period_scores(
+    *, record: EmulationYear, unit: Unit, tenure, window_start, window_end, scope: dict, manual
+) -> list[PeriodScore]:
+    """The score of every month and quarter of the year that overlaps [window_start, window_end],
+    each over its days within that window (a running period up to the last day scored)."""
+    result = []
+    for each in periods_of_year(record.year, PeriodKind.MONTH) + periods_of_year(record.year, PeriodKind.QUARTER):
+        start, end = max(each.date_from, window_start), min(each.date_to, window_end)
+        if start > end:
+            continue
+        lines, row = _score_scope(unit=unit, date_from=start, date_to=end, manual=manual, **scope)
+        score = PeriodScore(
+            year=record,
+            unit=unit,
+            tenure=tenure,
+            kind=each.kind,
+            number=each.number,
+            window_start=start,
+            window_end=end,
+            lines=[_line_json(line) for line in lines],
+        )
+        _fill_total(score, lines, record, row)
+        result.append(score)
+    return result
+
+
+def _apply_year_rule(score, periods: list[PeriodScore], record: EmulationYear, figures: Form06Row) -> None:
+    """Under a "mean of the periods" rule the year's total is the mean of those periods' totals
+    (Decree 335/2025, art. 19), classified like any total, with the year's dossiers for the conditions."""
+    kind = record.builds_on_periods
+    if not kind:
+        return
+    score.total = scoring.mean_total(each.total for each in periods if each.kind == kind)
+    _classify(score, record, figures)
 
 
 def _rank(scores: list, eligible) -> None:
@@ -409,9 +527,11 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
             }
         )
     metrics = {criterion.metric for criterion in criteria if criterion.metric}
+    all_units = list(Unit.objects.only("pk", "path"))
     scope = {
         "criteria": criteria,
-        "catalogue": _Catalogue(list(Unit.objects.only("pk", "path"))),
+        "figures": _Figures(all_units),
+        "catalogue": _Catalogue(all_units),
         "needs_statistics": bool(metrics - CATALOGUE_METRICS),
         "needs_catalogue": bool(metrics & CATALOGUE_METRICS),
     }
@@ -421,10 +541,23 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
 
     units = scorable_units()
     unit_scores: list[tuple[UnitScore, list[CriterionScore]]] = []
+    period_scores: list[PeriodScore] = []
     for unit in units:
         score = UnitScore(year=record, unit=unit, window_start=date_from, window_end=date_to)
-        lines = _score_scope(unit=unit, date_from=date_from, date_to=date_to, manual=manual.get(unit.pk, {}), **scope)
-        _fill_total(score, lines, record)
+        unit_manual = manual.get(unit.pk, {})
+        lines, row = _score_scope(unit=unit, date_from=date_from, date_to=date_to, manual=unit_manual, **scope)
+        _fill_total(score, lines, record, row)
+        periods = _period_scores(
+            record=record,
+            unit=unit,
+            tenure=None,
+            window_start=date_from,
+            window_end=date_to,
+            scope=scope,
+            manual=unit_manual,
+        )
+        _apply_year_rule(score, periods, record, row)
+        period_scores += periods
         unit_scores.append((score, lines))
 
     by_unit = {unit.pk: unit for unit in units}
@@ -448,18 +581,29 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
             classified=scoring.covers_months(window_start, window_end, record.min_tenure_months),
         )
         # Manual criteria score the unit's work of the year; its heads carry the unit's points.
-        lines = _score_scope(
-            unit=unit, date_from=window_start, date_to=window_end, manual=manual.get(unit.pk, {}), **scope
+        unit_manual = manual.get(unit.pk, {})
+        lines, row = _score_scope(unit=unit, date_from=window_start, date_to=window_end, manual=unit_manual, **scope)
+        _fill_total(score, lines, record, row)
+        periods = _period_scores(
+            record=record,
+            unit=unit,
+            tenure=tenure,
+            window_start=window_start,
+            window_end=window_end,
+            scope=scope,
+            manual=unit_manual,
         )
-        _fill_total(score, lines, record)
+        _apply_year_rule(score, periods, record, row)
+        period_scores += periods
         if not score.classified:
-            score.band = ""
+            score.band = score.band_by_points = ""
         leader_scores.append((score, lines))
 
     _rank([score for score, _lines_ in unit_scores], lambda score: score.total is not None)
     _rank([score for score, _lines_ in leader_scores], lambda score: score.classified and score.total is not None)
 
     CriterionScore.objects.filter(year=record).delete()
+    PeriodScore.objects.filter(year=record).delete()
     LeaderScore.objects.filter(year=record).delete()
     UnitScore.objects.filter(year=record).delete()
     UnitScore.objects.bulk_create([score for score, _lines_ in unit_scores])
@@ -474,6 +618,7 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
             line.year, line.leader_score = record, score
         all_lines += lines
     CriterionScore.objects.bulk_create(all_lines)
+    PeriodScore.objects.bulk_create(period_scores)
 
     record.computed_at, record.computed_by, record.scored_to = timezone.now(), by, date_to
     record.computed_revision = record.inputs_revision

@@ -194,7 +194,13 @@ class BreakdownView(EmulationReaderMixin, TemplateView):
         score = self.get_score()
         if not selectors.may_read_breakdown(self.access, score.unit_id):
             raise PermissionDenied(_("You may read the breakdown of your own unit's scores only."))
-        context.update(score=score, lines=selectors.breakdown(score), is_leader=isinstance(score, LeaderScore))
+        context.update(
+            score=score,
+            lines=selectors.breakdown(score),
+            is_leader=isinstance(score, LeaderScore),
+            periods=selectors.period_scores(score),
+            band_explanation=selectors.band_explanation(score, self.year),
+        )
         return context
 
 

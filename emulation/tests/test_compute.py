@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from emulation import services
+from emulation import selectors, services
 from emulation.choices import Band, LineStatus
 from emulation.models import CriterionScore, EmulationYear, LeaderScore, UnitScore
 from tests.factories import PersonFactory, TenureFactory, UnitFactory, UserFactory
@@ -97,13 +97,19 @@ class TestHeadReplacedOnFirstJuly:
         on_time_line = line(score, "on-time")
         assert (on_time_line.value, on_time_line.numerator, on_time_line.denominator) == (Decimal("75.00"), 6, 8)
         assert (score.window_start, score.window_end) == (D(2025, 12, 15), D(2026, 12, 14))
-        # 75 × 60 / 90 = 50.00, plus 30 manual points
-        assert (score.points, score.applicable_max, score.total, score.band, score.rank) == (
+        # 75 × 60 / 90 = 50.00, plus 30 manual points: "good" by the points, but 2 of the 8
+        # dossiers were late (25% behind schedule, above the 20% "completed" allows).
+        assert (score.points, score.applicable_max, score.total, score.band_by_points, score.rank) == (
             Decimal("80.00"),
             Decimal("100.00"),
             Decimal("80.00"),
             Band.GOOD,
             1,
+        )
+        assert (score.behind_share, score.band) == (Decimal("25.00"), Band.NOT_COMPLETED)
+        assert selectors.band_explanation(score, score.year) == (
+            "25.00% of the dossiers were behind schedule: “Tasks completed well” allows at most 0.00%; "
+            "“Tasks completed” allows at most 20.00%. The band is “Tasks not completed”."
         )
 
     def test_the_manual_line_keeps_its_evidence(self, world, unit_a):
