@@ -186,3 +186,37 @@ def test_existing_dossiers_each_get_their_own_random_lookup_code():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tokens_get_scopes_that_keep_what_they_could_do_but_the_portals_catalogue_writes():
+    """Issue 13: the read/write flag becomes scopes; an all-units write token loses catalogue:write."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("units", "0001_initial")])
+    old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+    try:
+        User = old.get_model("auth", "User")
+        ApiToken = old.get_model("units", "ApiToken")
+        user = User.objects.create(username="integration")
+        kinds = {
+            "portal": {"all_units": True, "can_write": True},
+            "unit system": {"all_units": False, "can_write": True},
+            "reader": {"all_units": True, "can_write": False},
+            "script": {"inherit_user_scope": True},
+        }
+        for number, (name, flags) in enumerate(kinds.items()):
+            ApiToken.objects.create(name=name, user=user, key_hash=f"{number:064d}", key_prefix="x", **flags)
+    finally:
+        MigrationExecutor(connection).loader.build_graph()
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from units.models import ApiToken as Current
+
+    scopes = dict(Current.objects.values_list("name", "scopes"))
+    reads = ["dossiers:read", "emulation:read", "feedback:read", "messages:read", "stats:read"]
+    writes = ["dossiers:write", "feedback:write", "messages:write", "sync"]
+    assert scopes["portal"] == sorted(reads + writes)
+    assert scopes["unit system"] == sorted([*reads, *writes, "catalogue:write"])
+    assert scopes["reader"] == reads
+    assert scopes["script"] == []

@@ -114,7 +114,7 @@ def test_a_reader_who_does_not_process_the_dossier_finds_no_personal_data_anywhe
 
 
 def test_a_read_only_token_gets_the_same_masks(api_client, dossier, unit_a, head_a):
-    _token, key = api_token_create(user=head_a, name="read", units=[unit_a], can_write=False)
+    _token, key = api_token_create(user=head_a, name="read", units=[unit_a], scopes=["dossiers:read"])
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     answer = api_client.get(f"/api/v1/dossiers/{dossier.code}/").json()
     assert {name: answer[name] for name in ("applicant_id_number", "applicant_phone", "applicant_email")} == {

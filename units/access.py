@@ -7,12 +7,13 @@ itself, so the permission rules of DESIGN.md ("Units and people", roles) live in
 * auditor: reads everything, writes nothing;
 * unit head: reads their unit and its sub-units, and may approve re-appointments there;
 * unit officer: reads and processes the dossiers of their own unit only;
-* API token: its user's rights, or its own unit scope and read/write flag.
+* API token: its user's rights, or its own unit scope and ``TokenScope`` list: the endpoints
+  a token may use at all are named by its scopes (``units.api.permissions.TokenScopes``).
 """
 
 from dataclasses import dataclass, field
 
-from .choices import MembershipRole
+from .choices import MembershipRole, TokenScope
 from .models import ApiToken, Membership, Unit
 
 
@@ -26,11 +27,18 @@ class Access:
     write_unit_ids: frozenset[int] = field(default_factory=frozenset)
     approve_unit_ids: frozenset[int] = field(default_factory=frozenset)
     is_ministry_office: bool = False
+    # A scoped API token's scopes (``TokenScope`` values); None for a person (their roles decide).
+    scopes: frozenset[str] | None = None
+
+    def has_scope(self, scope: str) -> bool:
+        """Whether the principal's token (if it is a scoped token) carries ``scope``."""
+        return self.scopes is None or scope in self.scopes
 
     @property
     def can_write_catalogue(self) -> bool:
-        """Units, fields and the ministry-wide catalogue are edited by the ministry office only."""
-        return self.write_all
+        """Units, fields and the ministry-wide catalogue are edited by the ministry office only
+        (or an all-units token given the ``catalogue:write`` scope by it)."""
+        return self.write_all and self.has_scope(TokenScope.CATALOGUE_WRITE)
 
     @property
     def can_read_anything(self) -> bool:
@@ -93,10 +101,11 @@ def access_for_token(token: ApiToken) -> Access:
     """The rights a request authenticated by ``token`` has."""
     if token.inherit_user_scope:
         return access_for_user(token.user)
+    scopes = frozenset(token.scopes)
     if token.all_units:
-        return Access(read_all=True, write_all=token.can_write)
+        return Access(read_all=True, write_all=token.may_write, scopes=scopes)
     scoped = _subtree_ids(token.units.values_list("pk", flat=True))
-    return Access(read_unit_ids=scoped, write_unit_ids=scoped if token.can_write else frozenset())
+    return Access(read_unit_ids=scoped, write_unit_ids=scoped if token.may_write else frozenset(), scopes=scopes)
 
 
 def access_for_request(request) -> Access:

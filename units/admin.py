@@ -10,7 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import TenureRole
-from .forms import NonOverlappingPeriodsFormSet
+from .forms import ApiTokenForm, NonOverlappingPeriodsFormSet
 from .models import ApiToken, Membership, Person, Tenure, Unit
 
 admin.site.site_header = _("TTHC Tracker administration")
@@ -86,19 +86,21 @@ class MembershipAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens for other systems. The key is generated here and shown once; only its hash is kept."""
 
+    form = ApiTokenForm
+
     list_display = (
         "name",
         "user",
         "key_prefix",
         "all_units",
-        "can_write",
+        "scope_list",
         "inherit_user_scope",
         "created_at",
         "last_used_at",
         "expires_at",
         "revoked_at",
     )
-    list_filter = ("can_write", "all_units", "inherit_user_scope", ("revoked_at", admin.EmptyFieldListFilter))
+    list_filter = ("all_units", "inherit_user_scope", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "key_prefix", "user__username")
     autocomplete_fields = ("user", "units")
     list_select_related = ("user",)
@@ -109,7 +111,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "inherit_user_scope",
         "all_units",
         "units",
-        "can_write",
+        "scopes",
         "expires_at",
         "revoked_at",
         "key_prefix",
@@ -117,6 +119,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "last_used_at",
     )
     actions = ("revoke",)
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, token):
+        return ", ".join(token.scopes) or "—"
 
     def save_model(self, request, obj, form, change):
         key = None if change else obj.set_new_key()

@@ -2,6 +2,10 @@
 
 from django import forms
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .choices import TokenScope
+from .models import ApiToken
 
 
 class NonOverlappingPeriodsFormSet(forms.BaseInlineFormSet):
@@ -47,3 +51,19 @@ class NonOverlappingPeriodsFormSet(forms.BaseInlineFormSet):
                         ),
                     )
                     break
+
+
+class ApiTokenForm(forms.ModelForm):
+    """The admin's token form: scopes as checkboxes rather than raw JSON."""
+
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=TokenScope.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Ignored when the token has its user's rights."),
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "user", "inherit_user_scope", "all_units", "units", "scopes", "expires_at", "revoked_at"]

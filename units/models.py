@@ -12,7 +12,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import MembershipRole, TenureRole, UnitKind
+from .choices import MembershipRole, TenureRole, TokenScope, UnitKind
 
 unit_code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_]{0,19}$",
@@ -220,6 +220,17 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+WRITE_SCOPES = frozenset(
+    {
+        TokenScope.DOSSIERS_WRITE,
+        TokenScope.SYNC,
+        TokenScope.FEEDBACK_WRITE,
+        TokenScope.MESSAGES_WRITE,
+        TokenScope.CATALOGUE_WRITE,
+    }
+)
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self):
         """Tokens neither revoked nor expired."""
@@ -236,7 +247,9 @@ class ApiToken(models.Model):
 
     With ``inherit_user_scope`` the token has exactly its user's rights, read live from the user's
     memberships. Otherwise it is scoped to ``units`` (and their sub-units), or every unit with
-    ``all_units``, and may write only with ``can_write``. Only a hash of the key is stored.
+    ``all_units``, and may use only the endpoints its ``scopes`` (``TokenScope`` values) name:
+    e.g. the national portal reads and receives dossiers and synchronises, but never writes the
+    catalogue. Only a hash of the key is stored.
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -248,7 +261,12 @@ class ApiToken(models.Model):
     inherit_user_scope = models.BooleanField(_("same rights as its user"), default=False)
     all_units = models.BooleanField(_("all units"), default=False)
     units = models.ManyToManyField(Unit, verbose_name=_("units"), blank=True, related_name="api_tokens")
-    can_write = models.BooleanField(_("may write"), default=False)
+    scopes = models.JSONField(
+        _("scopes"),
+        default=list,
+        blank=True,
+        help_text=_('What the token may do, e.g. ["dossiers:read", "dossiers:write", "sync"].'),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
@@ -263,6 +281,24 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.key_prefix}…)"
+
+    def clean(self):
+        super().clean()
+        scopes = self.scopes if isinstance(self.scopes, list) else None
+        if scopes is None or any(scope not in TokenScope.values for scope in scopes):
+            raise ValidationError(
+                {"scopes": _("Use a list of these scopes: %(scopes)s.") % {"scopes": ", ".join(TokenScope.values)}}
+            )
+        self.scopes = sorted(set(scopes))
+
+    def has_scope(self, scope: str) -> bool:
+        """Whether the token may use endpoints needing ``scope`` (a token with its user's rights may)."""
+        return self.inherit_user_scope or scope in self.scopes
+
+    @property
+    def may_write(self) -> bool:
+        """Whether any of its scopes writes (receives or processes anything)."""
+        return self.inherit_user_scope or any(scope in WRITE_SCOPES for scope in self.scopes)
 
     def set_new_key(self) -> str:
         """Generate a fresh secret, store its hash and return the secret (shown once)."""

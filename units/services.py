@@ -158,16 +158,20 @@ def api_token_create(
     inherit_user_scope: bool = False,
     all_units: bool = False,
     units: Iterable[Unit] = (),
-    can_write: bool = False,
+    scopes: Iterable[str] = (),
     expires_at: datetime.datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """Issue a token for ``user``; returns it with its secret key, which is never stored or shown again."""
+    """Issue a token for ``user``; returns it with its secret key, which is never stored or shown again.
+
+    ``scopes`` are ``units.choices.TokenScope`` values (ignored with ``inherit_user_scope``: such
+    a token has its user's rights). Raises ``ValidationError`` for an unknown scope.
+    """
     token = ApiToken(
         user=user,
         name=name,
         inherit_user_scope=inherit_user_scope,
         all_units=all_units,
-        can_write=can_write,
+        scopes=list(scopes),
         expires_at=expires_at,
     )
     key = token.set_new_key()

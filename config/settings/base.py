@@ -180,7 +180,7 @@ REST_FRAMEWORK = {
         "units.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["units.api.permissions.CatalogueAccess"],
+    "DEFAULT_PERMISSION_CLASSES": ["units.api.permissions.TokenScopes", "units.api.permissions.CatalogueAccess"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": [
         "config.api.parsers.JSONParser",

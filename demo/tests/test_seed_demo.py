@@ -187,6 +187,9 @@ def test_the_portal_key_is_printed_once_and_still_works_after_a_rerun(seeded):
     assert user.username == "congdvc"
     access = access_for_token(token)
     assert (access.read_all, access.write_all) == (True, True)
+    # Dossiers and sync only: never the catalogue, statistics or scores (issue 13).
+    assert token.scopes == ["dossiers:read", "dossiers:write", "sync"]
+    assert access.can_write_catalogue is False
 
 
 def test_rotating_the_token_replaces_the_key(seeded):

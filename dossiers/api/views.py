@@ -8,6 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from units.access import access_for_request
+from units.api.permissions import TokenScopes
+from units.choices import TokenScope
 
 from .. import selectors, services
 from ..choices import Action
@@ -42,7 +44,8 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = Dossier.objects.all()
     serializer_class = DossierSerializer
     filterset_class = DossierFilterSet
-    permission_classes = [DossierAccess]
+    permission_classes = [TokenScopes, DossierAccess]
+    token_scopes = {"read": TokenScope.DOSSIERS_READ, "write": TokenScope.DOSSIERS_WRITE}
     lookup_field = "code"
     lookup_value_regex = "[^/]+"  # codes from other systems may contain dots
     command = None  # the lifecycle step of a command route, set by @action(command=...)

@@ -179,14 +179,14 @@ class TestAuditorsAndOffice:
 
 class TestTokens:
     def test_a_read_only_token_lists_its_units_only(self, as_token, unit_a, world):
-        api = as_token(units=[unit_a])
+        api = as_token(units=[unit_a], scopes=["dossiers:read"])
         assert listed(api) == codes(world["a"], world["a1"])
         assert api.get(f"{URL}{world['b'].code}/").status_code == 404
         assert end(api, world["a"]).status_code == 403
         assert event_count(world["a"]) == 1
 
     def test_a_write_token_of_b_cannot_receive_for_a_procedure_of_a(self, as_token, unit_b, world):
-        api = as_token(units=[unit_b], can_write=True)
+        api = as_token(units=[unit_b], scopes=["dossiers:read", "dossiers:write"])
         response = receive_for(api, "1.000001")
         assert (response.status_code, response.json()) == (
             403,
@@ -195,7 +195,7 @@ class TestTokens:
         assert Dossier.objects.count() == 3
 
     def test_a_write_token_of_b_processes_b(self, as_token, unit_b, world):
-        api = as_token(units=[unit_b], can_write=True)
+        api = as_token(units=[unit_b], scopes=["dossiers:read", "dossiers:write"])
         assert receive_for(api, "1.000003").status_code == 201
         assert end(api, world["b"]).status_code == 200
         assert end(api, world["a"]).status_code == 404
@@ -232,7 +232,7 @@ class TestMasking:
         assert (body["applicant_id_number"], body["applicant_phone"]) == ("0010*****345", "0912***678")
 
     def test_a_read_only_token_sees_masked_numbers(self, as_token, unit_a, world):
-        body = as_token(units=[unit_a]).get(f"{URL}{world['a'].code}/").json()
+        body = as_token(units=[unit_a], scopes=["dossiers:read"]).get(f"{URL}{world['a'].code}/").json()
         assert (body["applicant_id_number"], body["applicant_phone"]) == ("0010*****345", "0912***678")
 
     @pytest.mark.parametrize(

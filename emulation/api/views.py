@@ -14,6 +14,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from units.access import access_for_request
+from units.choices import TokenScope
 
 from .. import selectors
 from ..models import EmulationYear, LeaderScore, UnitScore
@@ -38,6 +39,7 @@ class YearViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = YearSerializer
     lookup_field = "year"
     filter_backends = []
+    token_scopes = {"read": TokenScope.EMULATION_READ}
 
 
 class YearScoped(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -45,6 +47,7 @@ class YearScoped(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     filter_backends = []
     detail_serializer_class = None
+    token_scopes = {"read": TokenScope.EMULATION_READ}
 
     @cached_property
     def year(self) -> EmulationYear:

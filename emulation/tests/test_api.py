@@ -68,7 +68,7 @@ class TestUnitRanking:
         assert codes(client_for(officer_a).get(f"{BASE}/units/")) == ["QLD"]
 
     def test_a_token_sees_its_scope(self, ranked, api_client, office_staff, unit_b):
-        _token, key = make_token(user=office_staff, units=[unit_b])
+        _token, key = make_token(user=office_staff, units=[unit_b], scopes=["emulation:read"])
         api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         assert codes(api_client.get(f"{BASE}/units/")) == ["ATTP"]
         assert api_client.get(f"{BASE}/units/QLD/").status_code == 403

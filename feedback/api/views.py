@@ -8,6 +8,8 @@ from rest_framework.response import Response
 
 from dossiers.selectors import local_today
 from units.access import access_for_request
+from units.api.permissions import TokenScopes
+from units.choices import TokenScope
 
 from .. import selectors, services
 from ..filtersets import FeedbackFilterSet
@@ -51,7 +53,8 @@ class FeedbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     queryset = Feedback.objects.none()
     serializer_class = FeedbackSerializer
     filterset_class = FeedbackFilterSet
-    permission_classes = [FeedbackAccess]
+    permission_classes = [TokenScopes, FeedbackAccess]
+    token_scopes = {"read": TokenScope.FEEDBACK_READ, "write": TokenScope.FEEDBACK_WRITE}
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
 

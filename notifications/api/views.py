@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from units.access import access_for_request
+from units.choices import TokenScope
 
 from .. import selectors, services
 from ..filtersets import MessageFilterSet
@@ -19,6 +20,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     queryset = Message.objects.none()
     serializer_class = MessageSerializer
+    token_scopes = {"read": TokenScope.MESSAGES_READ, "write": TokenScope.MESSAGES_WRITE}
     filterset_class = MessageFilterSet
 
     def get_queryset(self):

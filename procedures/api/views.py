@@ -25,7 +25,7 @@ from procedures.services import (
     reduction_plan_delete,
     reduction_plan_update,
 )
-from units.api.permissions import UnitScopedWrites
+from units.api.permissions import CATALOGUE_SCOPES, UnitScopedWrites
 
 from .serializers import (
     FieldSerializer,
@@ -41,6 +41,7 @@ class FieldViewSet(viewsets.ModelViewSet):
     """Fields of state management; written by the ministry office only."""
 
     queryset = Field.objects.all()
+    token_scopes = CATALOGUE_SCOPES
     serializer_class = FieldSerializer
     filterset_class = FieldFilterSet
     lookup_field = "code"
@@ -59,6 +60,7 @@ class ProcedureViewSet(UnitScopedWrites, viewsets.ModelViewSet):
     """The catalogue, by national code; a unit's write token may keep its own unit's procedures."""
 
     serializer_class = ProcedureSerializer
+    token_scopes = CATALOGUE_SCOPES
     filterset_class = ProcedureFilterSet
     lookup_field = "code"
     lookup_value_regex = r"[^/]+"  # national codes contain a dot: 1.004567
@@ -95,6 +97,7 @@ class ProcedureVersionViewSet(
 
     queryset = ProcedureVersion.objects.none()  # the real one depends on the URL: get_queryset()
     serializer_class = ProcedureVersionSerializer
+    token_scopes = CATALOGUE_SCOPES
 
     @cached_property
     def procedure(self) -> Procedure:
@@ -116,6 +119,7 @@ class ReductionPlanViewSet(viewsets.ModelViewSet):
 
     queryset = ReductionPlan.objects.select_related("procedure__unit")
     serializer_class = ReductionPlanSerializer
+    token_scopes = CATALOGUE_SCOPES
     filterset_class = ReductionPlanFilterSet
 
     def perform_create(self, serializer):

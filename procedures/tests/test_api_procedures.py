@@ -163,14 +163,14 @@ class TestWritePermissions:
         assert Procedure.objects.get(code="1.004567").has_fee is True
 
     def test_a_unit_scoped_write_token_keeps_its_units_catalogue(self, as_token, pharmacy, licence):
-        client = as_token(units=[licence.unit], can_write=True)
+        client = as_token(units=[licence.unit], scopes=["catalogue:write"])
 
         assert client.post(URL, new_procedure()).status_code == 201
         assert client.patch(f"{URL}1.004567/", {"portal_integrated": True}).status_code == 200
         assert Procedure.objects.get(code="1.004567").portal_integrated is True
 
     def test_a_unit_scoped_write_token_cannot_touch_another_units_procedures(self, as_token, pharmacy, licence, unit_b):
-        client = as_token(units=[unit_b], can_write=True)
+        client = as_token(units=[unit_b], scopes=["catalogue:write"])
 
         assert client.post(URL, new_procedure()).status_code == 403
         assert client.patch(f"{URL}1.004567/", {"portal_integrated": True}).status_code == 403
@@ -179,7 +179,7 @@ class TestWritePermissions:
         assert Procedure.objects.count() == 1
 
     def test_a_unit_scoped_write_token_cannot_hand_its_procedure_to_another_unit(self, as_token, licence, unit_b):
-        client = as_token(units=[licence.unit], can_write=True)
+        client = as_token(units=[licence.unit], scopes=["catalogue:write"])
 
         response = client.patch(f"{URL}1.004567/", {"unit": "ATTP"})
 
@@ -193,7 +193,7 @@ class TestWritePermissions:
         assert Procedure.objects.count() == 0
 
     def test_a_unit_scoped_write_token_cannot_create_fields(self, as_token, unit_a):
-        response = as_token(units=[unit_a], can_write=True).post(
+        response = as_token(units=[unit_a], scopes=["catalogue:write"]).post(
             FIELDS_URL, {"code": "cosmetics", "name_vi": "Mỹ phẩm"}
         )
 

@@ -177,7 +177,7 @@ class TestWrite:
 
     def test_a_unit_scoped_write_token_cannot_record_plans(self, api_client, unit_a):
         ProcedureFactory(code="1.004567", unit=unit_a)
-        _token, key = make_token(user=UserFactory(username="integration"), units=[unit_a], can_write=True)
+        _token, key = make_token(user=UserFactory(username="integration"), units=[unit_a], scopes=["catalogue:write"])
         api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
         response = api_client.post(URL, {"procedure": "1.004567", "year": 2026, "baseline_days": 15, "target_days": 10})

@@ -131,7 +131,7 @@ class TestCreate:
         assert ProcedureVersion.objects.count() == 0
 
     def test_a_unit_scoped_write_token_adds_versions_to_its_units_procedures(self, as_token, licence):
-        response = as_token(units=[licence.unit], can_write=True).post(URL, cut_to(15))
+        response = as_token(units=[licence.unit], scopes=["catalogue:write"]).post(URL, cut_to(15))
 
         assert response.status_code == 201
         assert ProcedureVersion.objects.get().processing_days == 15
@@ -139,7 +139,7 @@ class TestCreate:
     def test_a_unit_scoped_write_token_cannot_version_another_units_procedure(self, as_token, licence):
         other = UnitFactory(code="KCB")
 
-        response = as_token(units=[other], can_write=True).post(URL, cut_to(15))
+        response = as_token(units=[other], scopes=["catalogue:write"]).post(URL, cut_to(15))
 
         assert response.status_code == 403
         assert response.json() == {"detail": "You may not change the catalogue of unit QLD."}

@@ -15,6 +15,8 @@ from rest_framework.views import APIView
 
 from config.api import CodeRelatedField
 from units.access import access_for_request
+from units.api.permissions import TokenScopes
+from units.choices import TokenScope
 from units.models import Unit
 
 from .. import periods
@@ -178,7 +180,8 @@ class _TrendPoint:
 
 
 class StatsView(APIView):
-    permission_classes = [StatsAccess]
+    permission_classes = [TokenScopes, StatsAccess]
+    token_scopes = {"read": TokenScope.STATS_READ}
     query_serializer_class = StatsQuerySerializer
 
     def parse(self, request) -> tuple[dict, dict]:

@@ -117,7 +117,7 @@ class TestAccess:
         assert [row["code"] for row in body["rows"]] == ["QLD"]
 
     def test_a_token_scoped_to_unit_b(self, api_client, known, unit_b):
-        _token, key = make_token(user=UserFactory(username="portal"), units=[unit_b])
+        _token, key = make_token(user=UserFactory(username="portal"), units=[unit_b], scopes=["stats:read"])
         api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         body = api_client.get(FORM06, NOVEMBER).json()
         assert {row["code"]: as_expected(row) for row in body["rows"]} == {"ATTP": EXPECTED["ATTP"]}

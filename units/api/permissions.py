@@ -4,7 +4,39 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from units.access import Access, access_for_request
+from units.choices import TokenScope
 from units.models import ApiToken, Unit
+
+
+class TokenScopes(permissions.BasePermission):
+    """A scoped API token may use an endpoint only if it carries the scope the view names.
+
+    Each API view says ``token_scopes = {"read": <scope or None>, "write": <scope or None>}``:
+    ``read`` for GET/HEAD/OPTIONS, ``write`` for the rest; ``None`` lets any token through (the
+    unit rules still apply). A view that names none refuses every scoped token: a new endpoint is
+    closed until someone decides who may use it. People (sessions, tokens with their user's
+    rights) are not limited by scopes; their roles decide.
+    """
+
+    message = _("This API token does not have the scope this endpoint needs.")
+
+    def has_permission(self, request, view):
+        token = getattr(request, "auth", None)
+        if not isinstance(token, ApiToken) or token.inherit_user_scope:
+            return True
+        needed = getattr(view, "token_scopes", {})
+        key = "read" if request.method in permissions.SAFE_METHODS else "write"
+        if key not in needed:
+            self.message = _("No API token may use this endpoint; sign in as a person.")
+            return False
+        scope = needed[key]
+        if scope is None or token.has_scope(scope):
+            return True
+        self.message = _("This API token lacks the “%(scope)s” scope.") % {"scope": scope}
+        return False
+
+
+CATALOGUE_SCOPES = {"read": None, "write": TokenScope.CATALOGUE_WRITE}
 
 
 class CatalogueAccess(permissions.BasePermission):
@@ -41,11 +73,12 @@ class CatalogueAccess(permissions.BasePermission):
 def is_unit_scoped_write_token(request) -> bool:
     """The request carries a token with its own unit scope (not its user's rights) that may write.
 
-    Such a token (an integration of one unit's system) may maintain that unit's procedures and
-    tenures. A user's own write rights (an officer's) are for dossiers, never the catalogue.
+    Such a token (an integration of one unit's system) with the ``catalogue:write`` scope may
+    maintain that unit's procedures and tenures. A user's own write rights (an officer's) are for
+    dossiers, never the catalogue.
     """
     token = getattr(request, "auth", None)
-    return isinstance(token, ApiToken) and not token.inherit_user_scope and token.can_write
+    return isinstance(token, ApiToken) and not token.inherit_user_scope and token.has_scope(TokenScope.CATALOGUE_WRITE)
 
 
 def may_write_unit_catalogue(request, access: Access, unit_id: int | None) -> bool:

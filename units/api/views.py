@@ -19,7 +19,7 @@ from units.services import (
     unit_update,
 )
 
-from .permissions import UnitScopedWrites
+from .permissions import CATALOGUE_SCOPES, UnitScopedWrites
 from .serializers import TenureSerializer, TokenRequestSerializer, TokenResponseSerializer, UnitSerializer
 
 
@@ -50,6 +50,7 @@ class UnitViewSet(viewsets.ModelViewSet):
     """The unit tree; written by the ministry office only."""
 
     queryset = Unit.objects.select_related("parent")
+    token_scopes = CATALOGUE_SCOPES
     serializer_class = UnitSerializer
     filterset_class = UnitFilterSet
     lookup_field = "code"
@@ -68,6 +69,7 @@ class TenureViewSet(UnitScopedWrites, viewsets.ModelViewSet):
     """Who headed or deputised which unit when; a unit's write token may keep its own unit's."""
 
     queryset = Tenure.objects.select_related("person", "unit")
+    token_scopes = CATALOGUE_SCOPES
     serializer_class = TenureSerializer
     filterset_class = TenureFilterSet
 

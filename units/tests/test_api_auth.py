@@ -32,7 +32,7 @@ class TestTokenExchange:
         token = ApiToken.objects.get()
         assert token.user == officer_a
         assert token.inherit_user_scope is True
-        assert token.can_write is False
+        assert token.scopes == []
         assert token.name == "auth/token"
         assert token.expires_at == datetime.datetime(2026, 4, 1, 9, 0, tzinfo=datetime.UTC)
         # Only the hash is stored: the key itself is nowhere in the database.

@@ -123,18 +123,18 @@ class TestWrite:
         assert Tenure.objects.count() == 0
 
     def test_a_unit_scoped_write_token_records_its_own_units_tenures(self, as_token, unit_a, minh):
-        response = as_token(units=[unit_a], can_write=True).post(URL, head_of("QLD", minh, "2025-07-01"))
+        response = as_token(units=[unit_a], scopes=["catalogue:write"]).post(URL, head_of("QLD", minh, "2025-07-01"))
 
         assert response.status_code == 201
         assert Tenure.objects.get().unit == unit_a
 
     def test_a_unit_scoped_write_token_covers_its_sub_units(self, as_token, unit_a, unit_a1, minh):
-        response = as_token(units=[unit_a], can_write=True).post(URL, head_of("QLD_KD", minh, "2025-07-01"))
+        response = as_token(units=[unit_a], scopes=["catalogue:write"]).post(URL, head_of("QLD_KD", minh, "2025-07-01"))
 
         assert response.status_code == 201
 
     def test_a_unit_scoped_write_token_cannot_record_another_units_tenures(self, as_token, unit_a, unit_b, minh):
-        response = as_token(units=[unit_a], can_write=True).post(URL, head_of("ATTP", minh, "2025-07-01"))
+        response = as_token(units=[unit_a], scopes=["catalogue:write"]).post(URL, head_of("ATTP", minh, "2025-07-01"))
 
         assert response.status_code == 403
         assert response.json() == {"detail": "You may not change the catalogue of unit ATTP."}
@@ -143,7 +143,7 @@ class TestWrite:
     def test_a_unit_scoped_write_token_cannot_move_its_tenure_to_another_unit(self, as_token, unit_a, unit_b, minh):
         tenure = TenureFactory(unit=unit_a, person=minh)
 
-        response = as_token(units=[unit_a], can_write=True).patch(f"{URL}{tenure.pk}/", {"unit": "ATTP"})
+        response = as_token(units=[unit_a], scopes=["catalogue:write"]).patch(f"{URL}{tenure.pk}/", {"unit": "ATTP"})
 
         assert response.status_code == 403
         tenure.refresh_from_db()
@@ -152,7 +152,7 @@ class TestWrite:
     def test_a_unit_scoped_write_token_cannot_change_another_units_tenure(self, as_token, unit_a, unit_b, minh):
         tenure = TenureFactory(unit=unit_b, person=minh)
 
-        client = as_token(units=[unit_a], can_write=True)
+        client = as_token(units=[unit_a], scopes=["catalogue:write"])
 
         assert client.patch(f"{URL}{tenure.pk}/", {"note": "changed"}).status_code == 403
         assert client.delete(f"{URL}{tenure.pk}/").status_code == 403

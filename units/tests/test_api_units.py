@@ -124,7 +124,7 @@ class TestWritePermissions:
         assert not Unit.objects.filter(code="KCB").exists()
 
     def test_a_unit_scoped_write_token_cannot_create_units(self, as_token, unit_a):
-        response = as_token(units=[unit_a], can_write=True).post(URL, self.NEW_UNIT)
+        response = as_token(units=[unit_a], scopes=["catalogue:write"]).post(URL, self.NEW_UNIT)
 
         assert response.status_code == 403
         assert not Unit.objects.filter(code="KCB").exists()

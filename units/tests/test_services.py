@@ -121,7 +121,9 @@ class TestApiTokenCreate:
     def test_returns_the_key_once_and_stores_only_its_hash(self, unit_a):
         user = UserFactory(username="portal")
 
-        token, key = api_token_create(user=user, name="DVCQG", units=[unit_a], can_write=True)
+        token, key = api_token_create(
+            user=user, name="DVCQG", units=[unit_a], scopes=["dossiers:read", "dossiers:write"]
+        )
 
         assert ApiToken.objects.for_key(key).get() == token
         assert key not in (token.key_hash, token.key_prefix)

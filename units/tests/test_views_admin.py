@@ -66,7 +66,12 @@ def test_admin_screens_open_for_a_superuser(superuser_client, head_a, app_label,
 def test_api_token_admin_shows_the_new_key_once_and_never_its_hash(superuser_client, office_staff):
     response = superuser_client.post(
         reverse("admin:units_apitoken_add"),
-        {"name": "Cổng DVC quốc gia", "user": office_staff.pk, "all_units": "on", "can_write": "on"},
+        {
+            "name": "Cổng DVC quốc gia",
+            "user": office_staff.pk,
+            "all_units": "on",
+            "scopes": ["dossiers:read", "dossiers:write"],
+        },
         follow=True,
     )
 

@@ -34,7 +34,7 @@ from procedures.choices import ChangeKind, CompetentLevel, OnlineService
 from procedures.models import Field, Procedure, ProcedureVersion, ReductionPlan
 from procedures.selectors import reduction_summary
 from stats.rollups import stats_backfill
-from units.choices import MembershipRole, TenureRole, UnitKind
+from units.choices import MembershipRole, TenureRole, TokenScope, UnitKind
 from units.models import ApiToken, Membership, Person, Tenure, Unit
 
 D = datetime.date
@@ -584,9 +584,13 @@ DEMO_USERS = [
     ("canbo.qld", "Minh", "Trần Đức", "QLD", MembershipRole.UNIT_OFFICER, "Officer: QLD's dossiers"),
     ("canbo.attp", "Lan", "Phạm Thị", "ATTP", MembershipRole.UNIT_OFFICER, "Officer: ATTP's dossiers"),
     ("thanhtra", "Sơn", "Lê Quốc", "TTRA", MembershipRole.AUDITOR, "Auditor: reads all, writes nothing"),
-    ("congdvc", "Cổng DVC", "quốc gia", None, None, "API client: token for all units, read/write"),
+    ("congdvc", "Cổng DVC", "quốc gia", None, None, "API client: token for all units, dossiers and sync"),
 ]
 API_CLIENT_USERNAME = "congdvc"
+# The national portal receives and reads dossiers and synchronises them; it never writes the
+# catalogue, reads statistics or scores (issue 13).
+PORTAL_TOKEN_SCOPES = (TokenScope.DOSSIERS_READ, TokenScope.DOSSIERS_WRITE, TokenScope.SYNC)
+PORTAL_SCOPES_TEXT = ", ".join(scope.value for scope in PORTAL_TOKEN_SCOPES)
 MINISTRY_OFFICE_GROUP = "Văn phòng Bộ – kiểm soát TTHC"
 NEW_HEAD_USERNAME = "truong.qld"
 
@@ -1013,7 +1017,7 @@ class Command(BaseCommand):
         )
 
     def _seed_api_token(self, *, rotate: bool) -> str:
-        """The portal's token (all units, read/write); its key is shown only when issued."""
+        """The portal's token (all units; dossiers and sync only); its key is shown only when issued."""
         user = self.users[API_CLIENT_USERNAME]
         token = ApiToken.objects.filter(user=user, name=PORTAL_TOKEN_NAME).order_by("pk").first()
         usable = token is not None and ApiToken.objects.usable().filter(pk=token.pk).exists()
@@ -1022,15 +1026,16 @@ class Command(BaseCommand):
         key = token.set_new_key() if rotate or not usable else None
         token.inherit_user_scope = False
         token.all_units = True
-        token.can_write = True
+        token.scopes = [scope.value for scope in PORTAL_TOKEN_SCOPES]
         token.revoked_at = None
         token.expires_at = None
         token.save()
         if key:
-            return f"API token of {API_CLIENT_USERNAME} (all units, read/write), shown once: {key}"
+            return f"API token of {API_CLIENT_USERNAME} (all units; {PORTAL_SCOPES_TEXT}), shown once: {key}"
         return (
-            f"API token of {API_CLIENT_USERNAME} (all units, read/write): kept the existing key, which starts "
-            f"with {token.key_prefix}… (only its hash is stored; run seed_demo --rotate-token for a new key)"
+            f"API token of {API_CLIENT_USERNAME} (all units; {PORTAL_SCOPES_TEXT}): kept the existing key, "
+            f"which starts with {token.key_prefix}… (only its hash is stored; "
+            "run seed_demo --rotate-token for a new key)"
         )
 
     def _print_logins(self, token_message: str) -> None:
