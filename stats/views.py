@@ -289,16 +289,20 @@ class Form06View(ReportReaderMixin, TemplateView):
 
 
 class StatsRunsView(LoginRequiredMixin, ListView):
-    """The computations of the statistics (nightly and backfills), newest first, for the ministry office,
-    with a form to recompute a range of days in the background."""
+    """The computations of the statistics (nightly and backfills), newest first, read by whoever reads
+    every unit (the ministry office and auditors); the ministry office alone gets the form that
+    recomputes a range of days in the background."""
 
     template_name = "reports/runs.html"
     context_object_name = "runs"
     paginate_by = 50
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
-            raise PermissionDenied
+        if request.user.is_authenticated:
+            access = access_for_request(request)
+            may = access.is_ministry_office if request.method == "POST" else access.read_all
+            if not may:
+                raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -306,6 +310,7 @@ class StatsRunsView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["may_recompute"] = access_for_request(self.request).is_ministry_office
         if "recompute_form" not in context:
             yesterday = timezone.localdate() - datetime.timedelta(days=1)
             context["recompute_form"] = RecomputeForm(

@@ -665,7 +665,16 @@ class TestRunsPage:
         assert "01/10/2025 – 24/11/2025" in html
         assert ">55<" in html
 
-    @pytest.mark.parametrize("who", ["officer_a", "head_a", "auditor"])
+    def test_an_auditor_reads_the_runs_but_may_not_recompute(self, client, known, auditor):
+        client.force_login(auditor)
+        response = client.get(RUNS_URL)
+        assert response.status_code == 200
+        assert "01/10/2025 – 24/11/2025" in response.content.decode()
+        assert 'name="date_from"' not in response.content.decode()
+        assert client.post(RUNS_URL, {"date_from": "2025-11-01", "date_to": "2025-11-10"}).status_code == 403
+        assert StatsRun.objects.count() == 1
+
+    @pytest.mark.parametrize("who", ["officer_a", "head_a"])
     def test_others_are_refused(self, client, known, who, request):
         client.force_login(request.getfixturevalue(who))
         assert client.get(RUNS_URL).status_code == 403
