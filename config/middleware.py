@@ -33,7 +33,7 @@ class RejectNulMiddleware:
 def bad_request(request, message: str):
     """A 400: JSON under ``/api/`` (as every API error), the 400 page elsewhere."""
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": message, "code": "bad_request"}, status=400)
+        return JsonResponse({"detail": message, "code": "bad_request", "errors": {}}, status=400)
     try:
         body = loader.render_to_string("400.html", {"message": message}, request)
     except Exception:  # noqa: BLE001 - a broken template must not turn a 400 into a 500

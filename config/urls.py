@@ -33,3 +33,9 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("emulation/", include("emulation.urls")),
 ]
+
+# Errors outside DRF's views answer JSON under /api/ too (config.errors).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

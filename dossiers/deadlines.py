@@ -338,8 +338,8 @@ def allowed_actions(state: DossierState, *, on: datetime.date) -> list[str]:
     actions = []
     if state.status == Status.ENDED:
         actions.append(Action.RETURN)
-    if state.satisfied is None:
-        actions.append(Action.RATE)
+    if state.satisfied is None and state.outcome != Outcome.WITHDRAWN:
+        actions.append(Action.RATE)  # a withdrawn dossier was not served: there is nothing to rate
     return actions
 
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
-from config.api import CodeFilter
+from config.api import CodeFilter, ordered_ranges_form
 from procedures.models import Field, Procedure
 from units.models import Unit
 
@@ -83,6 +83,7 @@ class DossierFilterSet(django_filters.FilterSet):
     class Meta:
         model = Dossier
         fields = ["unit", "procedure", "field", "channel", "status", "outcome", "timeliness"]
+        form = ordered_ranges_form(("received_from", "received_to"), ("ended_from", "ended_to"))
 
     def search(self, queryset, name, value):
         value = value.strip()

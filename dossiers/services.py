@@ -6,6 +6,7 @@ once are serialised by the lock; the second then finds the step no longer allowe
 ``ConflictError`` (409) that says why, with nothing written.
 """
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import ConflictError
+from config.text import clean_text, normalise_phone
 from procedures.models import Procedure
 from procedures.selectors import version_in_force
 from workdays.calendar import FIRST_YEAR, LAST_YEAR, get_calendar
@@ -42,6 +44,8 @@ from .notify import notify_applicant
 FUTURE_TOLERANCE = datetime.timedelta(seconds=60)
 # An applicant's comment with a rating: room for a long paragraph, not for a pasted document.
 RATING_COMMENT_MAX_LENGTH = 2000
+# Notes, reasons and comments on a step: a paragraph, not a document (issue 13).
+NOTE_MAX_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,24 @@ def _validate_in_calendar(day: datetime.date, *, field: str) -> None:
         )
 
 
-def _validate_applicant(applicant: Applicant) -> None:
+def _validate_applicant(applicant: Applicant) -> Applicant:
+    """The applicant as stored (text in NFC, the phone's separators removed), or ``ValidationError``
+    by field: a missing name, invisible characters (``config.text``), a phone or e-mail that is not one."""
     errors = {}
-    if not applicant.name or not applicant.name.strip():
+    cleaned = {}
+    for name in ("name", "id_number", "email", "address"):
+        try:
+            cleaned[name] = clean_text(getattr(applicant, name) or "", field=f"applicant_{name}").strip()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    try:
+        cleaned["phone"] = normalise_phone(applicant.phone, field="applicant_phone")
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    applicant = dataclasses.replace(applicant, **cleaned)
+    if not applicant.name:
         errors["applicant_name"] = _("The applicant's name is required.")
     if applicant.kind not in ApplicantKind.values:
         errors["applicant_kind"] = _("Unknown applicant kind.")
@@ -91,6 +110,7 @@ def _validate_applicant(applicant: Applicant) -> None:
         errors["applicant_id_number"] = _("An ID or tax number has only digits, letters and hyphens.")
     if errors:
         raise ValidationError(errors)
+    return applicant
 
 
 def _next_code(*, unit, received_on: datetime.date) -> str:
@@ -137,7 +157,10 @@ def dossier_receive(
     received_at = _validate_at(received_at, field="received_at")
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel; use online, in_person or postal.")})
-    _validate_applicant(applicant)
+    applicant = _validate_applicant(applicant)
+    note = clean_text(note or "", field="note")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError({"note": _("At most %(limit)s characters.") % {"limit": NOTE_MAX_LENGTH}})
     if fee_amount is None or Decimal(fee_amount) < 0:
         raise ValidationError({"fee_amount": _("The fee cannot be negative.")})
     received_on = local_date(received_at)
@@ -513,10 +536,18 @@ def dossier_rate(
     The one rating event, whoever records it: an officer or the API (``by`` is the user), or the
     applicant on the public status page (``by`` is None). A comment longer than
     ``RATING_COMMENT_MAX_LENGTH`` characters is refused (``ValidationError`` on ``comment``); a
-    second rating or one on an open dossier is a ``ConflictError``.
+    second rating or one on an open dossier is a ``ConflictError``; a withdrawn dossier (nothing was
+    served) is a ``ValidationError`` on ``satisfied``.
     """
     if satisfied not in (True, False):
         raise ValidationError({"satisfied": _("Say whether the applicant was satisfied (true or false).")})
+    if dossier.outcome == Outcome.WITHDRAWN:
+        raise ValidationError(
+            {
+                "satisfied": _("Dossier %(code)s was withdrawn by the applicant; it is not rated.")
+                % {"code": dossier.code}
+            }
+        )
     comment = (comment or "").strip()
     if len(comment) > RATING_COMMENT_MAX_LENGTH:
         raise ValidationError(

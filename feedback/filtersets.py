@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.api import ordered_ranges_form
 from dossiers.selectors import local_today
 
 from .choices import Classification, Source, Status
@@ -24,6 +25,7 @@ class FeedbackFilterSet(django_filters.FilterSet):
     class Meta:
         model = Feedback
         fields = ["status", "classification", "source", "unit", "overdue", "due_soon", "q"]
+        form = ordered_ranges_form(("received_from", "received_to"))
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(due_date__lt=local_today())

@@ -1,9 +1,13 @@
 """API plumbing shared by every app: pagination, error translation, objects by code."""
 
+from collections.abc import Mapping
+
 import django_filters
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
@@ -11,12 +15,60 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.api.parsers import RequestTooLarge
 from config.exceptions import ConflictError
+from config.text import invisible_message, nfc
 
 
 class Pagination(PageNumberPagination):
+    """``?page=2&page_size=100``: a page size that is not a positive whole number is a 400; one
+    above 500 gives pages of 500."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            message = _("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return min(size, self.max_page_size)
+
+
+class StrictInput:
+    """Serializer mixin for request bodies: a field the body does not know is a 400 naming it
+    (``"status": "returned"`` is not silently dropped), every text value is put in NFC, and one
+    holding a bidi-control or zero-width character is refused (``config.text``).
+
+    Read-only fields of the shape (sent back as they were read) are accepted and ignored.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors, cleaned = {}, {}
+            lists = data.getlist if hasattr(data, "getlist") else None
+            for name in data:
+                if name not in self.fields:
+                    errors[name] = [_("This field is not known here; see the API documentation.")]
+                    continue
+                values = lists(name) if lists else [data[name]]
+                texts = [value for value in values if isinstance(value, str)]
+                message = next(filter(None, (invisible_message(text) for text in texts)), None)
+                if message:
+                    errors[name] = [message]
+                    continue
+                values = [nfc(value) if isinstance(value, str) else value for value in values]
+                cleaned[name] = values if lists and len(values) > 1 else values[0]
+            if errors:
+                raise exceptions.ValidationError(errors)
+            data = cleaned
+        return super().to_internal_value(data)
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
@@ -46,6 +98,50 @@ class CodeFilter(django_filters.ModelMultipleChoiceFilter):
         return {f"{self.field_name}_id" if "__" not in self.field_name else f"{self.field_name}__pk": value.pk}
 
 
+def ordered_ranges_form(*pairs: tuple[str, str]) -> type[forms.Form]:
+    """A filterset form (``Meta.form``) refusing a range whose end comes before its start.
+
+    ``pairs`` are ``(from_filter, to_filter)`` names, e.g. ``("received_from", "received_to")``;
+    the error is on the end's name, so the API's 400 names the filter to fix.
+    """
+
+    class OrderedRangesForm(forms.Form):
+        def clean(self):
+            cleaned = super().clean()
+            for start, end in pairs:
+                if cleaned.get(start) and cleaned.get(end) and cleaned[end] < cleaned[start]:
+                    self.add_error(
+                        end, _("The end of the range comes before its start (%(start)s).") % {"start": start}
+                    )
+            return cleaned
+
+    return OrderedRangesForm
+
+
+def error_body(detail: str, code: str, errors: dict | None = None) -> dict:
+    """The one shape of every error under /api/: ``{"detail", "code", "errors"}``.
+
+    ``detail`` is one sentence for a person, ``code`` a stable word for a program (``invalid``,
+    ``not_found``, ``permission_denied``, ``stale``, ...), ``errors`` the messages by field
+    (``non_field_errors`` for the body as a whole), empty when the error is not about fields.
+    """
+    return {"detail": str(detail), "code": str(code), "errors": errors or {}}
+
+
+def _first_message(errors) -> str:
+    """The first message of a (possibly nested) error structure, prefixed with its field's name."""
+    stack = [("", errors)]
+    while stack:
+        field, value = stack.pop(0)
+        if isinstance(value, dict):
+            stack[:0] = [(name if name != "non_field_errors" else field, each) for name, each in value.items()]
+        elif isinstance(value, list):
+            stack[:0] = [(field, each) for each in value]
+        elif value:
+            return f"{field}: {value}" if field else str(value)
+    return str(_("The request is not valid."))
+
+
 def _validation_detail(error: DjangoValidationError) -> dict:
     if hasattr(error, "error_dict"):
         return {
@@ -55,14 +151,35 @@ def _validation_detail(error: DjangoValidationError) -> dict:
     return {"non_field_errors": error.messages}
 
 
+def validation_error_response(errors) -> Response:
+    """A 400 with ``errors`` (a dict by field, or a list of messages about the whole body)."""
+    if not isinstance(errors, dict):
+        errors = {"non_field_errors": errors if isinstance(errors, list) else [errors]}
+    return Response(error_body(_first_message(errors), "invalid", errors), status=status.HTTP_400_BAD_REQUEST)
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus the domain's exceptions turned into 400 and 409 answers."""
+    """Every error as ``error_body``: DRF's own, the domain's (400, 409), 404, 403 and 413."""
     if isinstance(exc, DjangoValidationError):
-        return Response(_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+        return validation_error_response(_validation_detail(exc))
     if isinstance(exc, ConflictError):
-        return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, Http404):
+        return Response(error_body(exc.message, exc.code), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a 500: Django's handler500 answers (config.errors) and logs the traceback
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data
+        response.data = error_body(_first_message(errors), "invalid", errors if isinstance(errors, dict) else None)
+        if not isinstance(errors, dict):
+            response.data["errors"] = {"non_field_errors": errors}
+        return response
+    codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+    response.data = error_body(detail, codes if isinstance(codes, str) else "error")
+    return response

@@ -1,8 +1,9 @@
 """Request parsers of the API (a module of its own: DRF reads the parser setting while importing
 its views, which ``config.api`` itself imports)."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, parsers
+from rest_framework import exceptions, parsers, status
 
 # No request body of ours nests deeper than a few levels; a hostile one 1,000 deep would otherwise
 # exhaust the interpreter's recursion limit in the decoder or in the serializers after it.
@@ -26,10 +27,30 @@ def _too_deep(data, limit: int) -> bool:
     return False
 
 
+class RequestTooLarge(exceptions.APIException):
+    """A 413: the body is over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's own limit for forms)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"
+
+
+def _declared_length(parser_context) -> int:
+    request = (parser_context or {}).get("request")
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+    except ValueError:
+        return 0
+
+
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser that answers 400, not 500, to bodies nested too deep to be ours."""
+    """DRF's JSON parser that answers 413 to a body over Django's upload limit (DRF itself reads
+    any length) and 400, not 500, to bodies nested too deep to be ours."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and _declared_length(parser_context) > limit:
+            raise RequestTooLarge()
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

@@ -8,14 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import CodeRelatedField
+from config.api import CodeRelatedField, StrictInput
 from procedures.models import Procedure
 from workdays.calendar import FIRST_YEAR, LAST_YEAR
 
 from .. import codes, selectors
 from ..choices import Action, ApplicantKind, Channel, Outcome
 from ..models import Dossier, DossierEvent
-from ..services import Applicant
+from ..services import NOTE_MAX_LENGTH, Applicant
 
 
 def _max_length(field_name: str) -> int:
@@ -145,7 +145,7 @@ class DossierEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReceiveSerializer(serializers.Serializer):
+class ReceiveSerializer(StrictInput, serializers.Serializer):
     """The body of ``POST /dossiers/``: a dossier received at the desk or from another system."""
 
     procedure = CodeRelatedField(
@@ -178,7 +178,7 @@ class ReceiveSerializer(serializers.Serializer):
     fee_paid_online = serializers.BooleanField(required=False)
     result_electronic = serializers.BooleanField(required=False)
     documents_digitised = serializers.BooleanField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
 
     def validate(self, attrs):
         attrs["applicant"] = Applicant(
@@ -192,7 +192,7 @@ class ReceiveSerializer(serializers.Serializer):
         return attrs
 
 
-class CommandSerializer(serializers.Serializer):
+class CommandSerializer(StrictInput, serializers.Serializer):
     """What every command accepts: when the step happened and the version the client saw."""
 
     at = OffsetDateTimeField(
@@ -206,30 +206,36 @@ class CommandSerializer(serializers.Serializer):
 
 
 class RequestSupplementSerializer(CommandSerializer):
-    note = serializers.CharField(allow_blank=True, help_text=_("What the applicant must supplement."))
+    note = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, allow_blank=True, help_text=_("What the applicant must supplement.")
+    )
 
 
 class ReceiveSupplementSerializer(CommandSerializer):
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class ReappointSerializer(CommandSerializer):
     new_date = serializers.DateField(validators=[within_calendar])
-    reason = serializers.CharField(allow_blank=True, help_text=_("Printed in the apology letter."))
+    reason = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, allow_blank=True, help_text=_("Printed in the apology letter.")
+    )
 
 
 class EndSerializer(CommandSerializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    note = serializers.CharField(required=False, allow_blank=True, help_text=_("Required for a refusal or a stop."))
+    note = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, help_text=_("Required for a refusal or a stop.")
+    )
 
 
 class ReturnSerializer(CommandSerializer):
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class RatingSerializer(CommandSerializer):
     satisfied = serializers.BooleanField()
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(required=False, allow_blank=True)  # its length: the service (a clearer message)
 
 
 class ConflictSerializer(serializers.Serializer):

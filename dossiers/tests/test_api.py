@@ -106,6 +106,7 @@ class TestReceive:
         assert second.json() == {
             "detail": "A dossier with code 000.00.17.H26-251112-0001 already exists.",
             "code": "duplicate_code",
+            "errors": {},
         }
         assert Dossier.objects.count() == 1
 
@@ -122,7 +123,7 @@ class TestReceive:
             processing_days=None,
         )
         response = api.post(URL, new_dossier())
-        assert (response.status_code, response.json()) == (
+        assert (response.status_code, response.json()["errors"]) == (
             400,
             {"procedure": ["Procedure 1.004567 was abolished by decision 99/QĐ-BYT."]},
         )
@@ -166,7 +167,7 @@ class TestReceive:
     )
     def test_bad_input_is_a_400_per_field_and_nothing_is_received(self, api, procedure, overrides, errors):
         response = api.post(URL, new_dossier(**overrides))
-        assert (response.status_code, response.json()) == (400, errors)
+        assert (response.status_code, response.json()["errors"]) == (400, errors)
         assert Dossier.objects.count() == 0
 
     def test_dossiers_are_changed_only_by_their_commands(self, api, receive):
@@ -297,7 +298,7 @@ class TestRefusals:
         dossier = receive(local(2025, 11, 3))
         before = snapshot(dossier)
         response = api.post(url(dossier, "end"), {"outcome": "resolved", "at": at})
-        assert (response.status_code, response.json()) == (400, {"at": [message]})
+        assert (response.status_code, response.json()["errors"]) == (400, {"at": [message]})
         assert snapshot(dossier) == before
 
     def test_an_at_with_another_offset_is_the_same_instant(self, api, receive):
@@ -319,6 +320,7 @@ class TestRefusals:
             {
                 "detail": "Dossier BYT-QLD-251103-0001 was changed by someone else meanwhile; reload it and try again.",
                 "code": "stale",
+                "errors": {},
             },
         )
         assert snapshot(dossier) == before
@@ -333,6 +335,7 @@ class TestRefusals:
             {
                 "detail": "Dossier BYT-QLD-251110-0001 has already been re-appointed; it cannot be re-appointed again.",
                 "code": "not_allowed",
+                "errors": {},
             },
         )
         assert snapshot(dossier) == before
@@ -372,7 +375,7 @@ class TestRefusals:
         dossier = receive(local(2025, 11, 10))
         before = snapshot(dossier)
         response = api.post(url(dossier, "reappoint"), body)
-        assert (response.status_code, response.json()) == (400, errors)
+        assert (response.status_code, response.json()["errors"]) == (400, errors)
         assert snapshot(dossier) == before
 
     def test_ending_an_ended_dossier(self, api, receive, officer_a):
@@ -382,7 +385,11 @@ class TestRefusals:
         response = api.post(url(dossier, "end"), {"outcome": "refused", "note": "Không đủ điều kiện"})
         assert (response.status_code, response.json()) == (
             409,
-            {"detail": "Processing of dossier BYT-QLD-251103-0001 has already ended.", "code": "not_allowed"},
+            {
+                "detail": "Processing of dossier BYT-QLD-251103-0001 has already ended.",
+                "code": "not_allowed",
+                "errors": {},
+            },
         )
         assert snapshot(dossier) == before
 
@@ -410,7 +417,7 @@ class TestRefusals:
         dossier = receive(local(2025, 11, 3))
         before = snapshot(dossier)
         response = api.post(url(dossier, command), body)
-        assert (response.status_code, response.json()) == (400, errors)
+        assert (response.status_code, response.json()["errors"]) == (400, errors)
         assert snapshot(dossier) == before
 
 
@@ -450,7 +457,7 @@ class TestList:
     def test_a_bad_filter_is_a_400(self, api, receive, params, errors):
         receive(local(2025, 11, 3))
         response = api.get(URL, params)
-        assert (response.status_code, response.json()) == (400, errors)
+        assert (response.status_code, response.json()["errors"]) == (400, errors)
 
 
 class TestQueryCount:

@@ -92,7 +92,7 @@ class TestNumbering:
         # Given: the counter is at 0019 and someone pushes the next number explicitly.
         pushed = api.post(URL, body(code="BYT-QLD-261130-0020"), format="json", HTTP_ACCEPT_LANGUAGE="en")
         assert pushed.status_code == 400
-        assert list(pushed.json()) == ["code"]
+        assert list(pushed.json()["errors"]) == ["code"]
         # Then the unit's receipts go on.
         answers = [api.post(URL, body(), format="json") for _ in range(3)]
         assert [answer.status_code for answer in answers] == [201, 201, 201]
@@ -122,10 +122,10 @@ class TestNoExistenceOracle:
         existing = api.post(URL, body(code="BYT-ATTP-261128-0005"), format="json", HTTP_ACCEPT_LANGUAGE="en")
         missing = api.post(URL, body(code="BYT-ATTP-261128-0006"), format="json", HTTP_ACCEPT_LANGUAGE="en")
         assert (existing.status_code, missing.status_code) == (400, 400)
-        assert existing.json() == {
+        assert existing.json()["errors"] == {
             "code": ["Code BYT-ATTP-261128-0005 names another unit than QLD, the unit of the procedure."]
         }
-        assert missing.json() == {
+        assert missing.json()["errors"] == {
             "code": ["Code BYT-ATTP-261128-0006 names another unit than QLD, the unit of the procedure."]
         }
         assert Dossier.objects.filter(unit__code="QLD").count() == 0

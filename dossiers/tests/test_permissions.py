@@ -105,7 +105,7 @@ class TestOfficers:
         api = client_for(officer_a)
         assert receive_for(api, "1.000001").status_code == 201
         refused = receive_for(api, "1.000003")
-        assert (refused.status_code, refused.json()) == (403, {"detail": "You may not receive dossiers for unit ATTP."})
+        assert (refused.status_code, refused.json()["detail"]) == (403, "You may not receive dossiers for unit ATTP.")
         assert Dossier.objects.filter(unit__code="ATTP").count() == 1
 
 
@@ -119,7 +119,11 @@ class TestHeads:
         response = end(api, world["a1"])
         assert (response.status_code, response.json()) == (
             403,
-            {"detail": f"You may read dossier {world['a1'].code} but not do this with it."},
+            {
+                "detail": f"You may read dossier {world['a1'].code} but not do this with it.",
+                "code": "permission_denied",
+                "errors": {},
+            },
         )
         assert (event_count(world["a1"]), Dossier.objects.get(pk=world["a1"].pk).status) == (1, Status.PROCESSING)
 
@@ -148,7 +152,7 @@ class TestAuditorsAndOffice:
         assert end(api, world["a"]).status_code == 403
         assert reappoint(api, world["a"]).status_code == 403
         refused = receive_for(api, "1.000001")
-        assert (refused.status_code, refused.json()) == (403, {"detail": "You may not receive dossiers."})
+        assert (refused.status_code, refused.json()["detail"]) == (403, "You may not receive dossiers.")
         assert (Dossier.objects.count(), event_count(world["a"])) == (3, 1)
 
     def test_the_ministry_office_can_do_everything(self, client_for, office_staff, world):
@@ -168,7 +172,7 @@ class TestAuditorsAndOffice:
         response = api.get(URL)
         assert (response.status_code, response.json()) == (
             403,
-            {"detail": "You have no access to the dossiers of any unit."},
+            {"detail": "You have no access to the dossiers of any unit.", "code": "permission_denied", "errors": {}},
         )
         assert api.get(f"{URL}{world['a'].code}/").status_code == 403
 
@@ -190,7 +194,7 @@ class TestTokens:
         response = receive_for(api, "1.000001")
         assert (response.status_code, response.json()) == (
             403,
-            {"detail": "You may not receive dossiers for unit QLD."},
+            {"detail": "You may not receive dossiers for unit QLD.", "code": "permission_denied", "errors": {}},
         )
         assert Dossier.objects.count() == 3
 

@@ -355,4 +355,6 @@ class TestRating:
         )
 
         assert response.status_code == 400
-        assert response.json()["comment"] == ["The comment is 100000 characters long; at most 2000 are accepted."]
+        assert response.json()["errors"]["comment"] == [
+            "The comment is 100000 characters long; at most 2000 are accepted."
+        ]

@@ -6,6 +6,7 @@ Serializers only parse; the rules are the services' (the same messages as the pa
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.api import StrictInput
 from dossiers.api.serializers import OffsetDateTimeField
 from dossiers.models import Dossier
 from procedures.models import Procedure
@@ -101,7 +102,7 @@ class FeedbackEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReceiveFeedbackSerializer(serializers.Serializer):
+class ReceiveFeedbackSerializer(StrictInput, serializers.Serializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
     source = serializers.ChoiceField(choices=[choice for choice in Source.choices if choice[0] != Source.PUBLIC_PAGE])
     classification = serializers.ChoiceField(choices=Classification.choices)
@@ -117,14 +118,14 @@ class ReceiveFeedbackSerializer(serializers.Serializer):
     content = serializers.CharField(trim_whitespace=False)
 
 
-class StepSerializer(serializers.Serializer):
+class StepSerializer(StrictInput, serializers.Serializer):
     at = OffsetDateTimeField(
         required=False, help_text=_("When the step happened, with its UTC offset; now if omitted.")
     )
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class ClassifySerializer(serializers.Serializer):
+class ClassifySerializer(StrictInput, serializers.Serializer):
     classification = serializers.ChoiceField(choices=Classification.choices)
     note = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, min_value=1)

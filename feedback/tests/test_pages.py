@@ -188,7 +188,7 @@ class TestApi:
         other_unit = client_for(officer_b).post("/api/v1/feedback/", {**body, "content": "…"}, format="json")
         created = client_for(officer_a).post("/api/v1/feedback/", {**body, "content": "…"}, format="json")
 
-        assert (too_long.status_code, too_long.json()["content"]) == (
+        assert (too_long.status_code, too_long.json()["errors"]["content"]) == (
             400,
             ["The text is 100000 characters long; at most 5000 are accepted."],
         )

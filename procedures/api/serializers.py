@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api import CodeRelatedField
+from config.api import CodeRelatedField, StrictInput
 from procedures.models import (
     Field,
     Procedure,
@@ -16,7 +16,7 @@ from units.api.serializers import UNKNOWN_UNIT
 from units.models import Unit
 
 
-class FieldSerializer(serializers.ModelSerializer):
+class FieldSerializer(StrictInput, serializers.ModelSerializer):
     class Meta:
         model = Field
         fields = ["code", "name_vi", "name_en"]
@@ -24,7 +24,7 @@ class FieldSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": [field_code_validator]}}
 
 
-class ProcedureSerializer(serializers.ModelSerializer):
+class ProcedureSerializer(StrictInput, serializers.ModelSerializer):
     field = CodeRelatedField(queryset=Field.objects.all(), unknown_message=_("No field has the code {value}."))
     unit = CodeRelatedField(queryset=Unit.objects.all(), unknown_message=UNKNOWN_UNIT)
     processing_days = serializers.IntegerField(
@@ -53,7 +53,7 @@ class ProcedureSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": [procedure_code_validator]}}
 
 
-class ProcedureVersionSerializer(serializers.ModelSerializer):
+class ProcedureVersionSerializer(StrictInput, serializers.ModelSerializer):
     procedure = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -71,7 +71,7 @@ class ProcedureVersionSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReductionPlanSerializer(serializers.ModelSerializer):
+class ReductionPlanSerializer(StrictInput, serializers.ModelSerializer):
     procedure = CodeRelatedField(
         queryset=Procedure.objects.all(), unknown_message=_("No procedure has the national code {value}.")
     )

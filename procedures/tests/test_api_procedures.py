@@ -222,7 +222,7 @@ class TestBadInput:
         response = client_for(office_staff).post(URL, new_procedure(**overrides))
 
         assert response.status_code == 400
-        assert response.json() == errors
+        assert response.json()["errors"] == errors
         assert list(Procedure.objects.values_list("code", flat=True)) == ["1.004567"]
 
     def test_renaming_to_a_taken_code_is_refused(self, client_for, office_staff, licence, pharmacy, unit_a):
@@ -231,7 +231,7 @@ class TestBadInput:
         response = client_for(office_staff).patch(f"{URL}1.000001/", {"code": "1.004567"})
 
         assert response.status_code == 400
-        assert response.json() == {"code": ["Procedure with this National code already exists."]}
+        assert response.json()["errors"] == {"code": ["Procedure with this National code already exists."]}
         assert Procedure.objects.filter(code="1.000001").exists()
 
 
@@ -252,7 +252,7 @@ class TestFields:
         response = client_for(office_staff).post(FIELDS_URL, {"code": "Mỹ phẩm", "name_vi": "Mỹ phẩm"})
 
         assert response.status_code == 400
-        assert response.json() == {
+        assert response.json()["errors"] == {
             "code": ["Use lower-case letters, digits, hyphens or underscores, e.g. food-safety."]
         }
         assert Field.objects.count() == 0
@@ -264,6 +264,7 @@ class TestFields:
         assert response.json() == {
             "detail": "Pharmacy cannot be deleted: procedures still refer to it.",
             "code": "protected",
+            "errors": {},
         }
         assert Field.objects.filter(code="pharmacy").exists()
 

@@ -122,7 +122,7 @@ class TestSummary:
         response = client_for(auditor).get(SUMMARY_URL)
 
         assert response.status_code == 400
-        assert response.json() == {"year": ["This field is required."]}
+        assert response.json()["errors"] == {"year": ["This field is required."]}
 
 
 class TestWrite:
@@ -142,7 +142,9 @@ class TestWrite:
         )
 
         assert response.status_code == 400
-        assert response.json() == {"non_field_errors": ["Reduction plan with this Procedure and Year already exists."]}
+        assert response.json()["errors"] == {
+            "non_field_errors": ["Reduction plan with this Procedure and Year already exists."]
+        }
         assert ReductionPlan.objects.count() == 3
 
     def test_a_target_above_its_baseline_is_refused(self, client_for, office_staff, unit_a):
@@ -153,7 +155,7 @@ class TestWrite:
         )
 
         assert response.status_code == 400
-        assert response.json() == {"non_field_errors": ["A target cannot be above its baseline."]}
+        assert response.json()["errors"] == {"non_field_errors": ["A target cannot be above its baseline."]}
         assert ReductionPlan.objects.count() == 0
 
     def test_unknown_procedure_code(self, client_for, office_staff, db):
@@ -162,7 +164,7 @@ class TestWrite:
         )
 
         assert response.status_code == 400
-        assert response.json() == {"procedure": ["No procedure has the national code 9.999999."]}
+        assert response.json()["errors"] == {"procedure": ["No procedure has the national code 9.999999."]}
 
     @pytest.mark.parametrize("who", ["head_a", "officer_a", "auditor"])
     def test_staff_other_than_the_office_cannot_record_plans(self, request, client_for, unit_a, who):

@@ -110,7 +110,7 @@ class TestAccess:
         for url in (FORM06, RATES):
             response = get(client, url, **NOVEMBER, unit="ATTP")
             assert response.status_code == 403
-            assert response.json() == {"detail": "You may not read the statistics of unit ATTP."}
+            assert response.json()["detail"] == "You may not read the statistics of unit ATTP."
 
     def test_an_officer_of_a_asking_for_its_subtree_gets_its_own_unit(self, client_for, known, officer_a):
         body = get(client_for(officer_a), FORM06, **NOVEMBER, unit="QLD").json()
@@ -195,7 +195,7 @@ class TestBadInput:
     def test_is_a_400_naming_the_parameter(self, client_for, known, office_staff, url, query, field, message):
         response = get(client_for(office_staff), url, **query)
         assert response.status_code == 400
-        body = response.json()
+        body = response.json()["errors"]
         assert list(body) == [field]
         if message:
             assert body[field] == [message]
@@ -205,9 +205,15 @@ class TestBadInput:
     def test_unknown_grouping_and_interval(self, client_for, known, office_staff):
         client = client_for(office_staff)
         response = get(client, FORM06, **NOVEMBER, group_by="province")
-        assert (response.status_code, response.json()) == (400, {"group_by": ['"province" is not a valid choice.']})
+        assert (response.status_code, response.json()["errors"]) == (
+            400,
+            {"group_by": ['"province" is not a valid choice.']},
+        )
         response = get(client, RATES, **NOVEMBER, interval="week")
-        assert (response.status_code, response.json()) == (400, {"interval": ['"week" is not a valid choice.']})
+        assert (response.status_code, response.json()["errors"]) == (
+            400,
+            {"interval": ['"week" is not a valid choice.']},
+        )
 
 
 def test_the_schema_documents_both_endpoints_and_their_parameters(client_for, office_staff):

@@ -4,13 +4,13 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api import CodeRelatedField
+from config.api import CodeRelatedField, StrictInput
 from units.models import Person, Tenure, Unit, unit_code_validator
 
 UNKNOWN_UNIT = _("No unit has the code {value}.")
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(StrictInput, serializers.ModelSerializer):
     parent = CodeRelatedField(
         queryset=Unit.objects.all(), allow_null=True, required=False, unknown_message=UNKNOWN_UNIT
     )
@@ -23,7 +23,7 @@ class UnitSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": [unit_code_validator]}}
 
 
-class TenureSerializer(serializers.ModelSerializer):
+class TenureSerializer(StrictInput, serializers.ModelSerializer):
     person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
     person_name = serializers.CharField(source="person.full_name", read_only=True)
     unit = CodeRelatedField(queryset=Unit.objects.all(), unknown_message=UNKNOWN_UNIT)
@@ -33,7 +33,7 @@ class TenureSerializer(serializers.ModelSerializer):
         fields = ["id", "person", "person_name", "unit", "role", "start_date", "end_date", "note"]
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictInput, serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(

@@ -51,14 +51,14 @@ class TestTokenExchange:
         response = api_client.post(TOKEN_URL, {"username": "officer_a", "password": "wrong"})
 
         assert response.status_code == 400
-        assert response.json() == {"non_field_errors": ["The username or password is wrong."]}
+        assert response.json()["errors"] == {"non_field_errors": ["The username or password is wrong."]}
         assert ApiToken.objects.count() == 0
 
     def test_unknown_user_gets_the_same_message(self, api_client, db):
         response = api_client.post(TOKEN_URL, {"username": "nobody", "password": "secret-pass-123"})
 
         assert response.status_code == 400
-        assert response.json() == {"non_field_errors": ["The username or password is wrong."]}
+        assert response.json()["errors"] == {"non_field_errors": ["The username or password is wrong."]}
 
     def test_inactive_user_gets_no_token(self, api_client, officer_a):
         officer_a.is_active = False
@@ -73,7 +73,10 @@ class TestTokenExchange:
         response = api_client.post(TOKEN_URL, {})
 
         assert response.status_code == 400
-        assert response.json() == {"username": ["This field is required."], "password": ["This field is required."]}
+        assert response.json()["errors"] == {
+            "username": ["This field is required."],
+            "password": ["This field is required."],
+        }
 
     def test_exchanged_token_then_reads_the_api(self, api_client, officer_a):
         key = api_client.post(TOKEN_URL, {"username": "officer_a", "password": "secret-pass-123"}).json()["token"]
@@ -108,7 +111,7 @@ class TestTokenAuthentication:
         response = api_client.get(UNITS_URL)
 
         assert response.status_code == 401
-        assert response.json() == {"detail": "Invalid, expired or revoked token."}
+        assert response.json()["detail"] == "Invalid, expired or revoked token."
 
     def test_an_expired_token_is_refused(self, api_client, portal, unit_a):
         _token, key = make_token(user=portal, units=[unit_a], expires_at=timezone.now() - datetime.timedelta(seconds=1))
@@ -117,7 +120,7 @@ class TestTokenAuthentication:
         response = api_client.get(UNITS_URL)
 
         assert response.status_code == 401
-        assert response.json() == {"detail": "Invalid, expired or revoked token."}
+        assert response.json()["detail"] == "Invalid, expired or revoked token."
 
     def test_a_made_up_token_is_refused(self, api_client, db):
         api_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
@@ -133,7 +136,7 @@ class TestTokenAuthentication:
         response = api_client.get(UNITS_URL)
 
         assert response.status_code == 401
-        assert response.json() == {"detail": "The token's user is inactive."}
+        assert response.json()["detail"] == "The token's user is inactive."
 
     def test_anonymous_reads_are_refused(self, api_client, unit_a):
         response = api_client.get(UNITS_URL)

@@ -137,7 +137,7 @@ class TestWrite:
         response = as_token(units=[unit_a], scopes=["catalogue:write"]).post(URL, head_of("ATTP", minh, "2025-07-01"))
 
         assert response.status_code == 403
-        assert response.json() == {"detail": "You may not change the catalogue of unit ATTP."}
+        assert response.json()["detail"] == "You may not change the catalogue of unit ATTP."
         assert Tenure.objects.count() == 0
 
     def test_a_unit_scoped_write_token_cannot_move_its_tenure_to_another_unit(self, as_token, unit_a, unit_b, minh):
@@ -181,7 +181,7 @@ class TestBadInput:
         response = client_for(office_staff).post(URL, head_of("QLD", minh, "2025-06-01"))
 
         assert response.status_code == 400
-        assert response.json() == {
+        assert response.json()["errors"] == {
             "start_date": [
                 "This unit already has a head for part of these dates: Lê Thị Hoa from 01/01/2024 to 30/06/2025."
             ]
@@ -197,14 +197,14 @@ class TestBadInput:
         response = client_for(office_staff).post(URL, head_of("QLD", minh, "2025-07-01", "2025-06-30"))
 
         assert response.status_code == 400
-        assert response.json() == {"end_date": ["The end date cannot be before the start date."]}
+        assert response.json()["errors"] == {"end_date": ["The end date cannot be before the start date."]}
         assert Tenure.objects.count() == 0
 
     def test_unknown_unit_code(self, client_for, office_staff, minh):
         response = client_for(office_staff).post(URL, head_of("NOPE", minh, "2025-07-01"))
 
         assert response.status_code == 400
-        assert response.json() == {"unit": ["No unit has the code NOPE."]}
+        assert response.json()["errors"] == {"unit": ["No unit has the code NOPE."]}
         assert Tenure.objects.count() == 0
 
     def test_closing_a_tenure_so_that_it_overlaps_the_next_is_refused(self, client_for, office_staff, unit_a, minh):
@@ -214,6 +214,6 @@ class TestBadInput:
         response = client_for(office_staff).patch(f"{URL}{first.pk}/", {"end_date": "2025-03-31"})
 
         assert response.status_code == 400
-        assert list(response.json()) == ["start_date"]
+        assert list(response.json()["errors"]) == ["start_date"]
         first.refresh_from_db()
         assert first.end_date == D(2024, 12, 31)

@@ -68,7 +68,7 @@ class TestRead:
         response = client_for(auditor).get(URL, {"subtree_of": "NOPE"})
 
         assert response.status_code == 400
-        assert list(response.json()) == ["subtree_of"]
+        assert list(response.json()["errors"]) == ["subtree_of"]
 
     def test_list_query_count_does_not_grow_with_page_size(self, client_for, office_staff, ministry):
         for number in range(12):
@@ -155,7 +155,7 @@ class TestBadInput:
         response = client_for(office_staff).post(URL, {"code": "KCB", "name_vi": "Cục KCB", "parent": "NOPE"})
 
         assert response.status_code == 400
-        assert response.json() == {"parent": ["No unit has the code NOPE."]}
+        assert response.json()["errors"] == {"parent": ["No unit has the code NOPE."]}
         assert not Unit.objects.filter(code="KCB").exists()
 
     def test_malformed_code(self, client_for, office_staff):
@@ -164,7 +164,7 @@ class TestBadInput:
         response = client_for(office_staff).post(URL, {"code": "kcb 1", "name_vi": "Cục KCB"})
 
         assert response.status_code == 400
-        assert response.json() == {"code": ["Use 1 to 20 capital letters, digits or underscores, e.g. QLD."]}
+        assert response.json()["errors"] == {"code": ["Use 1 to 20 capital letters, digits or underscores, e.g. QLD."]}
         assert Unit.objects.count() == before
 
     def test_duplicate_code_has_the_admins_message(self, client_for, office_staff, unit_a):
@@ -173,14 +173,14 @@ class TestBadInput:
         response = client_for(office_staff).post(URL, {"code": "QLD", "name_vi": "Trùng"})
 
         assert response.status_code == 400
-        assert response.json() == {"code": ["Unit with this Code already exists."]}
+        assert response.json()["errors"] == {"code": ["Unit with this Code already exists."]}
         assert Unit.objects.count() == before
 
     def test_a_unit_cannot_move_under_its_own_sub_unit(self, client_for, office_staff, unit_a1):
         response = client_for(office_staff).patch(f"{URL}QLD/", {"parent": "QLD_KD"})
 
         assert response.status_code == 400
-        assert response.json() == {"parent": ["A unit cannot be placed under one of its own sub-units."]}
+        assert response.json()["errors"] == {"parent": ["A unit cannot be placed under one of its own sub-units."]}
         assert Unit.objects.get(code="QLD").parent.code == "BYT"
 
 
@@ -198,6 +198,7 @@ class TestDelete:
         assert response.json() == {
             "detail": "QLD – Drug Administration cannot be deleted: units still refer to it.",
             "code": "protected",
+            "errors": {},
         }
         assert Unit.objects.filter(code="QLD").exists()
 
