@@ -39,6 +39,7 @@ from .deadlines import (
 )
 from .models import Dossier, DossierCodeCounter, DossierEvent, StateInterval
 from .notify import notify_applicant
+from .selectors import dossier_state
 
 # Remote systems' clocks drift a little; an `at` this far ahead of ours is still "now".
 FUTURE_TOLERANCE = datetime.timedelta(seconds=60)
@@ -337,6 +338,12 @@ def _append(
     if notify:
         notify_applicant(locked, event)
     return locked
+
+
+def step_refusal(*, dossier: Dossier, action: str) -> str:
+    """Why ``action`` is not open on ``dossier`` now (its state's reason; a read, for the screens
+    that offer only the steps ``allowed_actions`` lists and say why another is not offered)."""
+    return _refusal(action, dossier_state(dossier), dossier, timezone.now())
 
 
 def _refusal(action: str, state: DossierState, dossier: Dossier, at: datetime.datetime) -> str:

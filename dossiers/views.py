@@ -310,11 +310,15 @@ class DossierActionView(DossierReaderMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = local_today()
+        allowed_today = self.action in actions_for(self.dossier, access=self.access, on=today)
         context.update(
             dossier=self.dossier,
             action=self.action,
             action_label=Action(self.action).label,
-            allowed_today=self.action in actions_for(self.dossier, access=self.access, on=today),
+            allowed_today=allowed_today,
+            # Only the steps ``allowed_actions`` lists get a form; another says why instead of
+            # refusing only after the officer filled it in (issue 13).
+            refusal="" if allowed_today else services.step_refusal(dossier=self.dossier, action=self.action),
             last_day_to_reappoint=last_day_to_reappoint(self.dossier.appointment_date),
             today=today,
         )
