@@ -67,6 +67,37 @@ class DashboardPeriod:
     date_to: datetime.date
     preset: str = Preset.CUSTOM
     label: str = ""
+    # A preset's whole reporting period (15th to 14th, Decree 09/2019/NĐ-CP art. 12), of which
+    # ``date_to`` may be only part so far; None for a custom range.
+    reporting: periods.Period | None = None
+
+    @property
+    def summary(self) -> str:
+        """One line saying which reporting period this is, its 15th-to-14th days and how far the
+        figures go: "Reporting month 12/2026 (15/11–14/12), figures up to 29/11"."""
+        if self.reporting is None:
+            return f"{self.date_from:%d/%m/%Y} – {self.date_to:%d/%m/%Y}"
+        full = self.reporting
+        same_year = full.date_from.year == full.date_to.year
+        span = (
+            f"{full.date_from:%d/%m}–{full.date_to:%d/%m}"
+            if same_year
+            else f"{full.date_from:%d/%m/%Y}–{full.date_to:%d/%m/%Y}"
+        )
+        names = {
+            periods.PeriodKind.MONTH: gettext("Reporting month %(number)d/%(year)d"),
+            periods.PeriodKind.QUARTER: gettext("Reporting quarter %(number)d/%(year)d"),
+            periods.PeriodKind.HALF: gettext("Reporting half-year %(number)d/%(year)d"),
+            periods.PeriodKind.YEAR: gettext("Reporting year %(year)d"),
+        }
+        name = names[full.kind] % {"number": full.number, "year": full.year}
+        if self.date_to >= full.date_to:
+            return f"{name} ({span})"
+        return gettext("%(period)s (%(span)s), figures up to %(day)s") % {
+            "period": name,
+            "span": span,
+            "day": f"{self.date_to:%d/%m}",
+        }
 
     @property
     def emulation_year(self) -> int:
@@ -83,7 +114,11 @@ def preset_period(kind: str, *, today: datetime.date) -> DashboardPeriod:
     yesterday = today - ONE_DAY
     current = periods.period_containing(yesterday, kind)
     return DashboardPeriod(
-        date_from=current.date_from, date_to=min(current.date_to, yesterday), preset=kind, label=current.label
+        date_from=current.date_from,
+        date_to=min(current.date_to, yesterday),
+        preset=kind,
+        label=current.label,
+        reporting=current,
     )
 
 

@@ -25,6 +25,7 @@ import time_machine
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from dashboards import selectors as dashboards
 from dossiers import services
@@ -235,6 +236,21 @@ class TestPeriods:
         assert response.status_code == 200
         period = response.context["dashboard"].period
         assert (period.date_from, period.date_to, period.preset) == expected
+
+    def test_the_page_names_the_reporting_period_its_15th_to_14th_days_and_how_far_the_figures_go(
+        self, client, known, head_a
+    ):
+        html = unit_page(client, head_a).content.decode()  # today 25/11/2025: month 12 runs 15/11–14/12
+        assert "Kỳ báo cáo tháng 12/2025 (15/11–14/12), số liệu đến hết ngày 24/11" in html
+        html = unit_page(client, head_a, period="year").content.decode()
+        assert "Kỳ báo cáo năm 2025 (15/12/2024–14/12/2025), số liệu đến hết ngày 24/11" in html
+        html = unit_page(client, head_a, date_from="2025-10-15", date_to="2025-11-14").content.decode()
+        assert "15/10/2025 – 14/11/2025" in html
+
+    def test_a_whole_period_needs_no_up_to(self):
+        period = dashboards.preset_period("month", today=D(2025, 11, 15))
+        with translation.override("en"):
+            assert period.summary == "Reporting month 11/2025 (15/10–14/11)"
 
     def test_on_the_first_day_of_a_period_the_previous_one_is_shown_whole(self):
         period = dashboards.preset_period("month", today=D(2025, 11, 15))
