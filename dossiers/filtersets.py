@@ -13,8 +13,8 @@ from config.api import CodeFilter, ordered_ranges_form
 from procedures.models import Field, Procedure
 from units.models import Unit
 
-from .choices import Channel, Outcome, Status, Timeliness
-from .models import Dossier
+from .choices import Channel, EventKind, Outcome, Status, Timeliness
+from .models import Dossier, DossierEvent, StateInterval
 from .selectors import local_today
 
 
@@ -76,6 +76,12 @@ class DossierFilterSet(django_filters.FilterSet):
     )
     ended_from = django_filters.DateFilter(field_name="ended_on", lookup_expr="gte", label=_("Ended on or after"))
     ended_to = django_filters.DateFilter(field_name="ended_on", lookup_expr="lte", label=_("Ended on or before"))
+    # As the statistics count them (``StateInterval``): the drill-downs of the emulation scores.
+    open_on = django_filters.DateFilter(method="filter_open_on", label=_("In progress at the end of the day"))
+    overdue_on = django_filters.DateFilter(method="filter_overdue_on", label=_("In progress and overdue on the day"))
+    rated_from = django_filters.DateFilter(method="filter_rated_from", label=_("Rated on or after"))
+    rated_to = django_filters.DateFilter(method="filter_rated_to", label=_("Rated on or before"))
+    satisfied = StrictBooleanFilter(field_name="satisfied", label=_("Applicant satisfied"))
     overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue today"))
     due_soon = StrictBooleanFilter(method="filter_due_soon", label=_("Due soon"))
     ordering = StableOrderingFilter(fields=("received_at", "appointment_date", "code"))
@@ -83,7 +89,9 @@ class DossierFilterSet(django_filters.FilterSet):
     class Meta:
         model = Dossier
         fields = ["unit", "procedure", "field", "channel", "status", "outcome", "timeliness"]
-        form = ordered_ranges_form(("received_from", "received_to"), ("ended_from", "ended_to"))
+        form = ordered_ranges_form(
+            ("received_from", "received_to"), ("ended_from", "ended_to"), ("rated_from", "rated_to")
+        )
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -94,6 +102,26 @@ class DossierFilterSet(django_filters.FilterSet):
         if DOSSIER_CODE_PREFIX.match(value):
             return queryset.filter(code__istartswith=value)
         return queryset.filter(Q(code__icontains=value) | Q(applicant_name__icontains=value))
+
+    def filter_open_on(self, queryset, name, value):
+        """Open at the end of ``value``: the "in progress" column of Form 06 on that day."""
+        intervals = StateInterval.objects.filter(starts_on__lte=value, ends_on__gt=value)
+        return queryset.filter(pk__in=intervals.values("dossier_id"))
+
+    def filter_overdue_on(self, queryset, name, value):
+        """Open and overdue at the end of ``value`` (Form 06's "in progress, overdue")."""
+        intervals = StateInterval.objects.filter(starts_on__lte=value, ends_on__gt=value, overdue_from__lte=value)
+        return queryset.filter(pk__in=intervals.values("dossier_id"))
+
+    def filter_rated_from(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=DossierEvent.objects.filter(kind=EventKind.RATED, on__gte=value).values("dossier_id")
+        )
+
+    def filter_rated_to(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=DossierEvent.objects.filter(kind=EventKind.RATED, on__lte=value).values("dossier_id")
+        )
 
     def filter_subtree(self, queryset, name, value):
         return queryset.filter(unit__in=Unit.objects.subtree(value)) if value else queryset

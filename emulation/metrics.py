@@ -80,6 +80,27 @@ def _ended_links(window: Window) -> list:
     ]
 
 
+def _progress_links(window: Window) -> list:
+    """Both parts of the denominator: ended in the window, and still open at its end (overdue or not)."""
+    open_at_end = f"{reverse('dossiers:list')}?{urlencode({'subtree': window.unit_code, 'open_on': window.date_to})}"
+    overdue_at_end = (
+        f"{reverse('dossiers:list')}?{urlencode({'subtree': window.unit_code, 'overdue_on': window.date_to})}"
+    )
+    return [
+        *_ended_links(window),
+        (_("In progress at the window's end"), open_at_end),
+        (_("Overdue among them"), overdue_at_end),
+    ]
+
+
+def _rating_links(window: Window) -> list:
+    """The rated dossiers only: the satisfaction rate's denominator, and the unsatisfied ones."""
+    return [
+        (_("Dossiers rated in the window"), _dossier_list(window, "rated")),
+        (_("Not satisfied"), _dossier_list(window, "rated", satisfied="false")),
+    ]
+
+
 METRICS: dict[str, Metric] = {
     metric.code: metric
     for metric in (
@@ -98,7 +119,7 @@ METRICS: dict[str, Metric] = {
                 f.resolved_early + f.resolved_on_time + f.open_within_deadline,
                 f.resolved_total + f.open_total,
             ),
-            links=_ended_links,
+            links=_progress_links,
         ),
         Metric(
             code="online_rate",
@@ -122,7 +143,7 @@ METRICS: dict[str, Metric] = {
             label=_("Satisfaction rate"),
             formula=_("ratings “satisfied” / ratings given in the window"),
             counts=lambda f, c: (f.rated_satisfied, f.rated_satisfied + f.rated_unsatisfied),
-            links=lambda w: [(ENDED, _dossier_list(w, "ended"))],
+            links=_rating_links,
         ),
         Metric(
             code="internal_procedure_share",
