@@ -60,7 +60,7 @@ def test_the_progress_links_hold_the_whole_denominator(client, office_staff, win
     client.force_login(office_staff)
     window = window_of_a["window"]
     figures = period_figures(date_from=window.date_from, date_to=window.date_to, subtree=unit_a)
-    links = dict((str(label), url) for label, url in METRICS["progress_rate"].links(window))
+    links = {str(label): url for label, url in METRICS["progress_rate"].links(window)}
     ended = listed(client, links["Dossiers ended in the window"])
     in_progress = listed(client, links["In progress at the window's end"])
     overdue = listed(client, links["Overdue among them"])
@@ -75,7 +75,7 @@ def test_the_satisfaction_links_hold_the_rated_dossiers_only(client, office_staf
     client.force_login(office_staff)
     window = window_of_a["window"]
     figures = period_figures(date_from=window.date_from, date_to=window.date_to, subtree=unit_a)
-    links = dict((str(label), url) for label, url in METRICS["satisfaction_rate"].links(window))
+    links = {str(label): url for label, url in METRICS["satisfaction_rate"].links(window)}
     rated = listed(client, links["Dossiers rated in the window"])
     assert rated == {window_of_a["rated"].code}
     assert len(rated) == figures.rated_satisfied + figures.rated_unsatisfied
