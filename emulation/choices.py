@@ -15,6 +15,24 @@ class YearRule(models.TextChoices):
     QUARTER_MEAN = "quarter_mean", _("Mean of the quarterly totals (Decree 335/2025, art. 19)")
 
 
+class HeadMethod(models.TextChoices):
+    """How the heads of units are scored (docs/emulation.md "Heads")."""
+
+    SCHEME = "scheme", _("The unit's scheme over the days of the tenure")
+    DECREE_335 = "decree_335", _("General criteria and task results (Decree 335/2025)")
+
+
+class DisqualifierKind(models.TextChoices):
+    SANCTION = "sanction", _("Disciplinary sanction")
+    CORRUPTION_WASTE = "corruption_waste", _("Unit dealt with for corruption or waste")
+
+
+DISQUALIFIER_OFFICIAL = {
+    DisqualifierKind.SANCTION: "Bị xử lý kỷ luật",
+    DisqualifierKind.CORRUPTION_WASTE: "Đơn vị phụ trách bị xử lý liên quan đến tham nhũng, lãng phí",
+}
+
+
 class Band(models.TextChoices):
     """The classification of a score (DESIGN.md "Emulation"); thresholds are stored per year."""
 
@@ -52,3 +70,10 @@ class AuditAction(models.TextChoices):
     MANUAL_SCORE = "manual_score", _("Manual points changed")
     FINALISED = "finalised", _("Year finalised")
     REOPENED = "reopened", _("Year reopened")
+    HEAD_ASSESSMENT = "head_assessment", _("Head's points by hand changed")
+    STAFF_RATING = "staff_rating", _("Staff ratings recorded")
+    DISQUALIFIER = "disqualifier", _("Disqualifying decision recorded")
+    QUOTA_EXCEPTION = "quota_exception", _("Quota exception recorded")
+    SELF_ASSESSMENT = "self_assessment", _("Self-assessment submitted")
+    REVIEW = "review", _("Self-assessment reviewed")
+    COUNCIL = "council", _("Emulation council's decision recorded")

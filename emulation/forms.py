@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from config.forms import BootstrapFormMixin
 
+from .choices import DisqualifierKind
 from .metrics import metric_choices
 from .models import Criterion, EmulationYear
-from .services import CriterionInput
+from .services import HEAD_SETTINGS, CriterionInput
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -153,3 +154,74 @@ class ReopenForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Recorded in the year's audit trail."),
     )
+
+
+class HeadSettingsForm(BootstrapFormMixin, forms.ModelForm):
+    """How the year scores its heads (Decree 335/2025) and the dossier mapping; the ministry office's."""
+
+    class Meta:
+        model = EmulationYear
+        fields = list(HEAD_SETTINGS)
+
+
+class HeadAssessmentForm(BootstrapFormMixin, forms.Form):
+    tenure = forms.ModelChoiceField(label=_("Head"), queryset=None)
+    general_points = forms.DecimalField(label=_("General criteria (points)"), max_digits=5, decimal_places=2)
+    general_evidence = forms.CharField(
+        label=_("Evidence for the general criteria"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Conduct, discipline, attitude to citizens and businesses, initiative: what the points rest on."),
+    )
+    organisation_percent = forms.DecimalField(
+        label=_("Organisation of the unit's work (%)"), max_digits=5, decimal_places=2, required=False
+    )
+    organisation_evidence = forms.CharField(
+        label=_("Evidence for the organisation of work"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, tenures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tenure"].queryset = tenures
+        self.fields["tenure"].label_from_instance = lambda tenure: (
+            f"{tenure.person.full_name} – {tenure.unit.code} ({tenure.start_date:%d/%m/%Y} – "
+            f"{tenure.end_date.strftime('%d/%m/%Y') if tenure.end_date else '…'})"
+        )
+
+
+class StaffRatingForm(BootstrapFormMixin, forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, to_field_name="code")
+    kind = forms.ChoiceField(
+        label=_("Period"),
+        choices=[("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
+    )
+    number = forms.IntegerField(label=_("Number"), min_value=1, max_value=12, initial=1)
+    outstanding = forms.IntegerField(label=_("Rated outstanding"), min_value=0, initial=0)
+    good = forms.IntegerField(label=_("Rated good"), min_value=0, initial=0)
+    completed = forms.IntegerField(label=_("Rated completed"), min_value=0, initial=0)
+    not_completed = forms.IntegerField(label=_("Rated not completed"), min_value=0, initial=0)
+    document_number = forms.CharField(label=_("Approving document number"), max_length=60)
+    document_date = forms.DateField(label=_("Approving document date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class DisqualifierForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=DisqualifierKind.choices)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, to_field_name="code")
+    tenure = forms.ModelChoiceField(
+        label=_("Head"),
+        queryset=None,
+        required=False,
+        help_text=_("The head sanctioned; empty for a sanction against the unit itself or a finding in the unit."),
+    )
+    decision_number = forms.CharField(label=_("Decision number"), max_length=60)
+    decision_date = forms.DateField(label=_("Decision date"), widget=forms.DateInput(attrs={"type": "date"}))
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, units, tenures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["tenure"].queryset = tenures
+        self.fields["tenure"].label_from_instance = lambda tenure: f"{tenure.person.full_name} – {tenure.unit.code}"

@@ -122,6 +122,13 @@ METRICS: dict[str, Metric] = {
             links=_progress_links,
         ),
         Metric(
+            code="completion_rate",
+            label=_("Completion rate"),
+            formula=_("resolved / (resolved + in progress overdue)"),
+            counts=lambda f, c: (f.resolved_total, f.resolved_total + f.open_overdue),
+            links=_ended_links,
+        ),
+        Metric(
             code="online_rate",
             label=_("Online rate"),
             formula=_("newly received online / newly received"),

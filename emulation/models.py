@@ -18,9 +18,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stats.periods import Period, PeriodKind, period
+from units.choices import UnitKind
 from units.models import Tenure, Unit
 
-from .choices import AuditAction, Band, LineStatus, YearRule, YearStatus
+from .choices import (
+    DISQUALIFIER_OFFICIAL,
+    AuditAction,
+    Band,
+    DisqualifierKind,
+    HeadMethod,
+    LineStatus,
+    YearRule,
+    YearStatus,
+)
 from .metrics import METRICS, metric_choices
 
 criterion_code_validator = RegexValidator(
@@ -113,6 +123,45 @@ class EmulationYear(models.Model):
         default=Decimal(20),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
+    head_method = models.CharField(
+        _("how heads are scored"), max_length=20, choices=HeadMethod.choices, default=HeadMethod.SCHEME
+    )
+    general_max = models.DecimalField(
+        _("general criteria of a head (points)"),
+        **POINTS,
+        default=Decimal(30),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text=_("Decree 335/2025: 30 of 100; the task results have the rest."),
+    )
+    weight_quantity = models.DecimalField(_("task results: quantity (%)"), **POINTS, default=Decimal(20))
+    weight_quality = models.DecimalField(_("task results: quality (%)"), **POINTS, default=Decimal(20))
+    weight_timeliness = models.DecimalField(_("task results: timeliness (%)"), **POINTS, default=Decimal(20))
+    weight_unit_results = models.DecimalField(_("task results: the unit's results (%)"), **POINTS, default=Decimal(20))
+    weight_organisation = models.DecimalField(
+        _("task results: organisation of work (%)"), **POINTS, default=Decimal(20)
+    )
+    quantity_metric = models.CharField(
+        _("quantity read from"), max_length=40, choices=metric_choices, default="completion_rate"
+    )
+    timeliness_metric = models.CharField(
+        _("timeliness read from"), max_length=40, choices=metric_choices, default="on_time_rate"
+    )
+    quality_counts_reappointments = models.BooleanField(
+        _("an apology and re-appointment is a major error"), default=True
+    )
+    quality_counts_unsatisfied = models.BooleanField(_("a “not satisfied” rating is a major error"), default=True)
+    error_deduction = models.DecimalField(
+        _("deduction per major error (percent of one dossier's quality points)"),
+        **POINTS,
+        default=Decimal(25),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    quota_percent = models.DecimalField(
+        _("“outstanding” at most this share of “good” (%)"),
+        **POINTS,
+        default=Decimal(20),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Counts the changes of the scheme and of manual points; a computation records the count it
     # saw, so results are out of date as soon as the two differ (no reliance on clock resolution).
@@ -189,6 +238,16 @@ class EmulationYear(models.Model):
             Band.COMPLETED: self.completed_max_behind,
         }
 
+    def task_weights(self) -> dict[str, Decimal]:
+        """The components of a head's task results and their weights in percent (they add up to 100)."""
+        return {
+            "quantity": self.weight_quantity,
+            "quality": self.weight_quality,
+            "timeliness": self.weight_timeliness,
+            "unit-results": self.weight_unit_results,
+            "organisation": self.weight_organisation,
+        }
+
     @property
     def builds_on_periods(self) -> str:
         """The kind of period whose mean makes the year's total, or "" for the whole year's figures."""
@@ -206,6 +265,19 @@ class EmulationYear(models.Model):
             raise ValidationError(
                 {"outstanding_min": _("The threshold for “outstanding” must be above the one for “good”.")}
             )
+        weights = self.task_weights()
+        if None not in weights.values():
+            if any(weight < 0 for weight in weights.values()):
+                raise ValidationError({"weight_quantity": _("A weight cannot be negative.")})
+            if sum(weights.values()) != Decimal(100):
+                raise ValidationError(
+                    {
+                        "weight_quantity": _(
+                            "The components of the task results add up to %(sum)s%%; they must add up to 100%%."
+                        )
+                        % {"sum": f"{sum(weights.values()):.2f}"}
+                    }
+                )
 
 
 class Criterion(LocalisedName, models.Model):
@@ -519,3 +591,159 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.year_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class StaffRating(models.Model):
+    """How a unit's civil servants were rated for a period, as the unit's approving document records it.
+
+    Rating each civil servant is the personnel system's job; this product keeps only the counts per
+    band and the document, which decide the "unit's results" part of the head's task results
+    (Decree 335/2025: 100% when every civil servant is at least "completed", 50% otherwise).
+    """
+
+    year = models.ForeignKey(EmulationYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
+    number = models.PositiveSmallIntegerField(_("number"), default=1)
+    outstanding = models.PositiveIntegerField(_("rated outstanding"), default=0)
+    good = models.PositiveIntegerField(_("rated good"), default=0)
+    completed = models.PositiveIntegerField(_("rated completed"), default=0)
+    not_completed = models.PositiveIntegerField(_("rated not completed"), default=0)
+    document_number = models.CharField(_("approving document number"), max_length=60)
+    document_date = models.DateField(_("approving document date"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("staff rating")
+        verbose_name_plural = _("staff ratings")
+        ordering = ["year", "unit__path", "kind", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "unit", "kind", "number"], name="staff_rating_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.year_id} {self.unit_id} {self.kind} {self.number}"
+
+    @property
+    def period(self) -> Period:
+        return period(self.kind, self.year.year, self.number)
+
+    @property
+    def rated(self) -> int:
+        return self.outstanding + self.good + self.completed + self.not_completed
+
+
+class HeadAssessment(models.Model):
+    """The points of a head's tenure that are judged by hand, with the evidence and who judged them.
+
+    General criteria (Decree 335/2025: conduct, discipline, attitude to citizens and businesses,
+    initiative; at most the year's general maximum) and the organisation of the unit's work (a
+    percentage of its component of the task results).
+    """
+
+    year = models.ForeignKey(EmulationYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="+")
+    tenure = models.ForeignKey(Tenure, verbose_name=_("tenure"), on_delete=models.PROTECT, related_name="+")
+    general_points = models.DecimalField(_("general criteria (points)"), **POINTS, null=True, blank=True)
+    general_evidence = models.TextField(_("evidence for the general criteria"), blank=True)
+    organisation_percent = models.DecimalField(
+        _("organisation of the unit's work (%)"),
+        **POINTS,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    organisation_evidence = models.TextField(_("evidence for the organisation of work"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("scored by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("head assessment")
+        verbose_name_plural = _("head assessments")
+        constraints = [models.UniqueConstraint(fields=["year", "tenure"], name="head_assessment_unique")]
+
+    def __str__(self):
+        return f"{self.year_id} tenure {self.tenure_id}"
+
+
+class Disqualifier(models.Model):
+    """A recorded decision that forces "not completed" whatever the points (Decree 335/2025).
+
+    A disciplinary sanction in the year against a head (``tenure``) or against the unit itself; or,
+    for the heads of ``unit``, a finding that the unit is dealt with for corruption or waste.
+    """
+
+    year = models.ForeignKey(
+        EmulationYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="disqualifiers"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=DisqualifierKind.choices)
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    tenure = models.ForeignKey(
+        Tenure,
+        verbose_name=_("head"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The head sanctioned; empty for a sanction against the unit itself or a finding in the unit."),
+    )
+    decision_number = models.CharField(_("decision number"), max_length=60)
+    decision_date = models.DateField(_("decision date"))
+    summary = models.TextField(_("summary"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("disqualifier")
+        verbose_name_plural = _("disqualifiers")
+        ordering = ["year", "decision_date", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.decision_number}"
+
+    @property
+    def citation(self) -> str:
+        """The decision as the official record cites it (always Vietnamese)."""
+        decision = f"Quyết định số {self.decision_number} ngày {self.decision_date:%d/%m/%Y}"
+        return f"{DISQUALIFIER_OFFICIAL[self.kind]}: {decision}"
+
+
+class QuotaException(models.Model):
+    """An exception to the "outstanding" quota for one agency (and group), with its decision.
+
+    Decree 335/2025: outstanding ratings may exceed 20% of the good ones for an organisation with
+    outstanding, remarkable achievements, as the competent level decides.
+    """
+
+    year = models.ForeignKey(
+        EmulationYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="quota_exceptions"
+    )
+    agency = models.ForeignKey(Unit, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
+    group = models.CharField(
+        _("group of similar duties"),
+        max_length=20,
+        choices=UnitKind.choices,
+        blank=True,
+        help_text=_("Empty for every group of the agency."),
+    )
+    decision_number = models.CharField(_("decision number"), max_length=60)
+    decision_date = models.DateField(_("decision date"))
+    reason = models.TextField(_("achievements"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quota exception")
+        verbose_name_plural = _("quota exceptions")
+        ordering = ["year", "agency__path", "group"]
+
+    def __str__(self):
+        return f"{self.year_id} {self.agency_id} {self.group}: {self.decision_number}"

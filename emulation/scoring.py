@@ -102,3 +102,57 @@ def mean_total(totals: Iterable[Decimal | None]) -> Decimal | None:
     if not present:
         return None
     return (sum(present, Decimal(0)) / len(present)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def deducted_percent(done: int, assigned: int, deductions: int, deduction_percent: Decimal) -> Decimal | None:
+    """``done`` over ``assigned`` in percent, after taking ``deduction_percent`` of one item's points
+    for each of ``deductions`` (never below 0); None when nothing was assigned.
+
+    Decree 335/2025: quality loses 25% of a product's quality points for each major error, and
+    timeliness 25% of its timeliness points for each delay.
+    """
+    if not assigned:
+        return None
+    kept = max(Decimal(done) - Decimal(deductions) * deduction_percent / HUNDRED, Decimal(0))
+    return (kept * HUNDRED / Decimal(assigned)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# Decree 335/2025 (DESIGN.md): a head's "unit's results" count 100% when every civil servant under
+# them is at least "completed", 50% when any is "not completed".
+UNIT_RESULTS_ALL_COMPLETED = Decimal(100)
+UNIT_RESULTS_SOME_NOT_COMPLETED = Decimal(50)
+
+
+def unit_results_percent(not_completed_counts: Iterable[int]) -> Decimal | None:
+    """The unit's-results percentage from the staff ratings recorded for a window; None if none recorded."""
+    counts = list(not_completed_counts)
+    if not counts:
+        return None
+    return UNIT_RESULTS_SOME_NOT_COMPLETED if any(counts) else UNIT_RESULTS_ALL_COMPLETED
+
+
+def percent_points(value: Decimal, max_points: Decimal) -> Decimal:
+    """Points worth ``value`` percent of ``max_points``, two decimals (a component of the task results)."""
+    return (value * max_points / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def split_points(total: Decimal, weights: dict[str, Decimal]) -> dict[str, Decimal]:
+    """``total`` shared by ``weights`` (percent, adding up to 100), two decimals, the last share taking
+    the rounding so the parts add up to ``total`` exactly; weights of 0 get no share."""
+    codes = [code for code, weight in weights.items() if weight]
+    result, remaining = {}, total
+    for index, code in enumerate(codes):
+        if index == len(codes) - 1:
+            result[code] = remaining
+        else:
+            result[code] = (total * weights[code] / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+            remaining -= result[code]
+    return result
+
+
+def quota_allows(good: int, quota_percent: Decimal) -> int:
+    """How many "outstanding" ratings the quota allows beside ``good`` "good" ones (rounded down).
+
+    Decree 335/2025: outstanding may not exceed 20% of good in the same agency and group.
+    """
+    return int(Decimal(good) * quota_percent / HUNDRED)

@@ -146,6 +146,14 @@ _SETTING_LABELS = {
 }
 
 
+def _field_label(name: str) -> str:
+    """The verbose name of a setting of the year, for the audit trail."""
+    try:
+        return capfirst(str(EmulationYear._meta.get_field(name).verbose_name))
+    except Exception:  # a setting removed since the entry was written
+        return name
+
+
 def _criterion_text(criterion: dict) -> str:
     target = f", {gettext('target')} {criterion['target']}%" if criterion.get("target") else ""
     metric = METRICS.get(criterion.get("metric") or "")
@@ -168,6 +176,9 @@ def audit_changes(entry: AuditEntry) -> list[str]:
         for key, label in _SETTING_LABELS.items():
             if before and before.get(key) != after.get(key):
                 lines.append(f"{capfirst(str(label))}: {before.get(key)} → {after.get(key)}")
+        for key in sorted(set(after) - set(_SETTING_LABELS) - {"criteria", "copied_from"}):
+            if before and before.get(key) != after.get(key):
+                lines.append(f"{_field_label(key)}: {before.get(key)} → {after.get(key)}")
         old = {item["code"]: item for item in before.get("criteria", [])}
         new = {item["code"]: item for item in after.get("criteria", [])}
         for code, item in new.items():

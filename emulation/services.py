@@ -11,6 +11,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,16 +27,19 @@ from stats.selectors import Form06Row, form06
 from units.models import Tenure, Unit
 
 from . import scoring
-from .choices import AuditAction, LineStatus, YearStatus
+from .choices import AuditAction, Band, DisqualifierKind, HeadMethod, LineStatus, YearStatus
 from .metrics import CATALOGUE_METRICS, METRICS, CatalogueCounts, behind_schedule
 from .models import (
     AuditEntry,
     Criterion,
     CriterionScore,
+    Disqualifier,
     EmulationYear,
+    HeadAssessment,
     LeaderScore,
     ManualScore,
     PeriodScore,
+    StaffRating,
     UnitScore,
 )
 
@@ -404,23 +408,28 @@ class _Figures:
         return total
 
 
-def _classify(score, record: EmulationYear, figures: Form06Row) -> None:
-    """Band of ``score.total`` by the thresholds, then lowered until its conditions hold (reason kept)."""
+def _classify(score, record: EmulationYear, figures: Form06Row, *, conditions: bool = True) -> None:
+    """Band of ``score.total`` by the thresholds, then (for organisations) lowered until the band's
+    condition on dossiers behind schedule holds."""
     score.behind_share = behind_schedule(figures)[0]
     if score.total is None:
         score.band = score.band_by_points = ""
         return
     score.band_by_points = scoring.band_for(score.total, **record.band_thresholds())
-    score.band = scoring.band_meeting_conditions(
-        score.band_by_points, behind_share=score.behind_share, max_behind=record.band_conditions()
-    )
+    score.band = score.band_by_points
+    if conditions:
+        score.band = scoring.band_meeting_conditions(
+            score.band_by_points, behind_share=score.behind_share, max_behind=record.band_conditions()
+        )
 
 
-def _fill_total(score, lines: list[CriterionScore], record: EmulationYear, figures: Form06Row) -> None:
+def _fill_total(
+    score, lines: list[CriterionScore], record: EmulationYear, figures: Form06Row, *, conditions: bool = True
+) -> None:
     score.points, score.applicable_max, score.total = scoring.scaled_total(
         (line.points, line.max_points) for line in lines
     )
-    _classify(score, record, figures)
+    _classify(score, record, figures, conditions=conditions)
 
 
 def _score_scope(
@@ -442,6 +451,20 @@ def _score_scope(
     return _lines(criteria, row, counts, manual), row
 
 
+def _unit_window(start, end, *, unit: Unit, manual: dict, scope: dict):
+    return _score_scope(unit=unit, date_from=start, date_to=end, manual=manual, **scope)
+
+
+def _head_window(
+    start, end, *, record: EmulationYear, unit: Unit, figures: _Figures, assessment, ratings: list[StaffRating]
+):
+    """A head's lines under Decree 335/2025 over [start, end]: the unit's dossiers, the staff
+    ratings recorded for periods overlapping the window, the points judged by hand."""
+    row = figures.for_subtree(unit, start, end)
+    overlapping = [rating for rating in ratings if rating.period.date_from <= end and rating.period.date_to >= start]
+    return _head_lines(record, row, assessment, overlapping), row
+
+
 def _line_json(line: CriterionScore) -> dict:
     return {
         "code": line.code,
@@ -455,16 +478,19 @@ def _line_json(line: CriterionScore) -> dict:
 
 
 def _period_scores(
-    *, record: EmulationYear, unit: Unit, tenure, window_start, window_end, scope: dict, manual
+    *, record: EmulationYear, unit: Unit, tenure, window_start, window_end, score_window, conditions: bool = True
 ) -> list[PeriodScore]:
     """The score of every month and quarter of the year that overlaps [window_start, window_end],
-    each over its days within that window (a running period up to the last day scored)."""
+    each over its days within that window (a running period up to the last day scored).
+
+    ``score_window(start, end)`` gives the breakdown lines of a window and the figures they rest on.
+    """
     result = []
     for each in periods_of_year(record.year, PeriodKind.MONTH) + periods_of_year(record.year, PeriodKind.QUARTER):
         start, end = max(each.date_from, window_start), min(each.date_to, window_end)
         if start > end:
             continue
-        lines, row = _score_scope(unit=unit, date_from=start, date_to=end, manual=manual, **scope)
+        lines, row = score_window(start, end)
         score = PeriodScore(
             year=record,
             unit=unit,
@@ -475,19 +501,51 @@ def _period_scores(
             window_end=end,
             lines=[_line_json(line) for line in lines],
         )
-        _fill_total(score, lines, record, row)
+        _fill_total(score, lines, record, row, conditions=conditions)
         result.append(score)
     return result
 
 
-def _apply_year_rule(score, periods: list[PeriodScore], record: EmulationYear, figures: Form06Row) -> None:
+def _apply_year_rule(
+    score, periods: list[PeriodScore], record: EmulationYear, figures: Form06Row, *, conditions: bool = True
+) -> None:
     """Under a "mean of the periods" rule the year's total is the mean of those periods' totals
     (Decree 335/2025, art. 19), classified like any total, with the year's dossiers for the conditions."""
     kind = record.builds_on_periods
     if not kind:
         return
     score.total = scoring.mean_total(each.total for each in periods if each.kind == kind)
-    _classify(score, record, figures)
+    _classify(score, record, figures, conditions=conditions)
+
+
+def _disqualify(score, decisions: list[tuple[datetime.date, str]]) -> None:
+    """ "Not completed" whatever the points when a decision applies (Decree 335/2025), citing it.
+
+    A year's score takes every decision of the year; a period's only those dated up to its end.
+    """
+    cited = [citation for day, citation in decisions if not isinstance(score, PeriodScore) or day <= score.window_end]
+    if not cited:
+        return
+    score.band_reason = "; ".join(cited)
+    if score.band:
+        score.band = Band.NOT_COMPLETED
+
+
+def _disqualifiers(record: EmulationYear) -> tuple[dict, dict]:
+    """``({unit id: decisions against the unit}, {"tenure": {...}, "unit": {...}})`` as ``(date,
+    citation)`` pairs; a corruption or waste finding in a unit counts against the unit's heads."""
+    by_unit: dict[int, list] = {}
+    by_unit_heads: dict[int, list] = {}
+    by_tenure: dict[int, list] = {}
+    for item in Disqualifier.objects.filter(year=record).order_by("decision_date", "pk"):
+        entry = (item.decision_date, item.citation)
+        if item.kind == DisqualifierKind.CORRUPTION_WASTE:
+            by_unit_heads.setdefault(item.unit_id, []).append(entry)
+        elif item.tenure_id:
+            by_tenure.setdefault(item.tenure_id, []).append(entry)
+        else:
+            by_unit.setdefault(item.unit_id, []).append(entry)
+    return by_unit, {"tenure": by_tenure, "unit": by_unit_heads}
 
 
 def _rank(scores: list, eligible) -> None:
@@ -539,6 +597,14 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
     for entered in ManualScore.objects.filter(criterion__year=record):
         manual.setdefault(entered.unit_id, {})[entered.criterion_id] = entered
 
+    against_units, against_heads = _disqualifiers(record)
+    decree = record.head_method == HeadMethod.DECREE_335
+    assessments = {item.tenure_id: item for item in HeadAssessment.objects.filter(year=record)} if decree else {}
+    ratings: dict[int, list[StaffRating]] = {}
+    if decree:
+        for rating in StaffRating.objects.filter(year=record).select_related("year").order_by("kind", "number"):
+            ratings.setdefault(rating.unit_id, []).append(rating)
+
     units = scorable_units()
     unit_scores: list[tuple[UnitScore, list[CriterionScore]]] = []
     period_scores: list[PeriodScore] = []
@@ -553,10 +619,11 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
             tenure=None,
             window_start=date_from,
             window_end=date_to,
-            scope=scope,
-            manual=unit_manual,
+            score_window=partial(_unit_window, unit=unit, manual=unit_manual, scope=scope),
         )
         _apply_year_rule(score, periods, record, row)
+        for each in [score, *periods]:
+            _disqualify(each, against_units.get(unit.pk, []))
         period_scores += periods
         unit_scores.append((score, lines))
 
@@ -581,19 +648,32 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
             classified=scoring.covers_months(window_start, window_end, record.min_tenure_months),
         )
         # Manual criteria score the unit's work of the year; its heads carry the unit's points.
-        unit_manual = manual.get(unit.pk, {})
-        lines, row = _score_scope(unit=unit, date_from=window_start, date_to=window_end, manual=unit_manual, **scope)
-        _fill_total(score, lines, record, row)
+        if decree:
+            score_window = partial(
+                _head_window,
+                record=record,
+                unit=unit,
+                figures=scope["figures"],
+                assessment=assessments.get(tenure.pk),
+                ratings=ratings.get(unit.pk, []),
+            )
+        else:
+            score_window = partial(_unit_window, unit=unit, manual=manual.get(unit.pk, {}), scope=scope)
+        lines, row = score_window(window_start, window_end)
+        _fill_total(score, lines, record, row, conditions=not decree)
         periods = _period_scores(
             record=record,
             unit=unit,
             tenure=tenure,
             window_start=window_start,
             window_end=window_end,
-            scope=scope,
-            manual=unit_manual,
+            score_window=score_window,
+            conditions=not decree,
         )
-        _apply_year_rule(score, periods, record, row)
+        _apply_year_rule(score, periods, record, row, conditions=not decree)
+        decisions = against_heads["tenure"].get(tenure.pk, []) + against_heads["unit"].get(unit.pk, [])
+        for each in [score, *periods]:
+            _disqualify(each, decisions)
         period_scores += periods
         if not score.classified:
             score.band = score.band_by_points = ""
@@ -643,6 +723,92 @@ def emulation_recompute_drafts(*, today: datetime.date | None = None) -> dict:
         else:
             computed.append(record.year)
     return {"computed": computed, "skipped": skipped}
+
+
+# --- Heads on 100 points (Decree 335/2025) ---------------------------------------------------
+
+# The lines of a head's score under Decree 335/2025: code → (name in Vietnamese, in English).
+HEAD_LINES = {
+    "general": ("Tiêu chí chung", "General criteria"),
+    "quantity": ("Kết quả thực hiện nhiệm vụ: số lượng", "Task results: quantity"),
+    "quality": ("Kết quả thực hiện nhiệm vụ: chất lượng", "Task results: quality"),
+    "timeliness": ("Kết quả thực hiện nhiệm vụ: tiến độ", "Task results: timeliness"),
+    "unit-results": ("Kết quả hoạt động của đơn vị", "The unit's results"),
+    "organisation": ("Năng lực tổ chức triển khai thực hiện nhiệm vụ", "Organisation of the unit's work"),
+}
+
+
+def _head_line(position: int, code: str, max_points: Decimal, metric: str = "") -> CriterionScore:
+    name_vi, name_en = HEAD_LINES[code]
+    return CriterionScore(
+        position=position, code=code, name_vi=name_vi, name_en=name_en, metric=metric, max_points=max_points
+    )
+
+
+def _set_percent(line: CriterionScore, value: Decimal | None) -> None:
+    if value is None:
+        line.status = LineStatus.NOT_APPLICABLE
+    else:
+        line.status, line.value = LineStatus.COMPUTED, value
+        line.points = scoring.percent_points(value, line.max_points)
+
+
+def _head_lines(
+    record: EmulationYear, row: Form06Row, assessment: HeadAssessment | None, ratings: list[StaffRating]
+) -> list[CriterionScore]:
+    """A head's breakdown under Decree 335/2025: general criteria by hand, then the task results
+    (quantity, quality, timeliness from the unit's dossiers by the year's mapping, the unit's results
+    from its staff ratings, the organisation of work by hand), each a share of the task points."""
+    general = _head_line(0, "general", record.general_max)
+    if assessment is None or assessment.general_points is None:
+        general.status, general.points = LineStatus.MANUAL_MISSING, Decimal(0)
+    else:
+        general.status, general.points = LineStatus.MANUAL, assessment.general_points
+        general.evidence = assessment.general_evidence
+    lines = [general]
+    maxima = scoring.split_points(REQUIRED_TOTAL - record.general_max, record.task_weights())
+    for position, (code, max_points) in enumerate(maxima.items(), 1):
+        if code in ("quantity", "timeliness"):
+            metric = record.quantity_metric if code == "quantity" else record.timeliness_metric
+            line = _head_line(position, code, max_points, metric)
+            value, line.numerator, line.denominator = METRICS[metric].rate(row, CatalogueCounts())
+            _set_percent(line, value)
+        elif code == "quality":
+            line = _head_line(position, code, max_points)
+            reappointments = row.reappointments if record.quality_counts_reappointments else 0
+            unsatisfied = row.rated_unsatisfied if record.quality_counts_unsatisfied else 0
+            errors = reappointments + unsatisfied
+            line.numerator = line.denominator = row.resolved_total
+            _set_percent(
+                line, scoring.deducted_percent(row.resolved_total, row.resolved_total, errors, record.error_deduction)
+            )
+            line.evidence = (
+                f"{row.resolved_total} hồ sơ đã giải quyết; {errors} sai sót lớn "
+                f"({reappointments} lần xin lỗi, hẹn lại; {unsatisfied} đánh giá không hài lòng), "
+                f"mỗi sai sót trừ {record.error_deduction:.0f}% điểm chất lượng của hồ sơ đó"
+            )
+        elif code == "unit-results":
+            line = _head_line(position, code, max_points)
+            value = scoring.unit_results_percent(rating.not_completed for rating in ratings)
+            if value is None:
+                line.status, line.points = LineStatus.MANUAL_MISSING, Decimal(0)
+            else:
+                _set_percent(line, value)
+                line.evidence = "; ".join(
+                    f"{rating.document_number} ngày {rating.document_date:%d/%m/%Y}: "
+                    f"{rating.not_completed}/{rating.rated} không hoàn thành nhiệm vụ"
+                    for rating in ratings
+                )
+        else:
+            line = _head_line(position, code, max_points)
+            if assessment is None or assessment.organisation_percent is None:
+                line.status, line.points = LineStatus.MANUAL_MISSING, Decimal(0)
+            else:
+                line.status, line.value = LineStatus.MANUAL, assessment.organisation_percent
+                line.points = scoring.percent_points(assessment.organisation_percent, max_points)
+                line.evidence = assessment.organisation_evidence
+        lines.append(line)
+    return lines
 
 
 # --- Lifecycle ------------------------------------------------------------------------------
@@ -769,3 +935,252 @@ def emulation_seed_demo_scheme(*, year: int) -> EmulationYear:
         completed_min=record.completed_min,
         min_tenure_months=record.min_tenure_months,
     )
+
+
+# --- Heads, staff ratings, disqualifiers, quota exceptions (Decree 335/2025) ----------------------
+
+
+def _changed(record: EmulationYear) -> None:
+    record.inputs_revision += 1
+    record.save(update_fields=["inputs_revision"])
+
+
+def _head_of_year(record: EmulationYear, tenure: Tenure) -> None:
+    if (
+        tenure.role != "head"
+        or not Tenure.objects.heads()
+        .filter(pk=tenure.pk)
+        .overlapping(record.period.date_from, record.period.date_to)
+        .exists()
+    ):
+        raise ValidationError({"tenure": _("This tenure is not a head's tenure in %(year)s.") % {"year": record.year}})
+
+
+@transaction.atomic
+def head_assessment_set(
+    *,
+    year: int,
+    tenure: Tenure,
+    general_points: Decimal | None,
+    general_evidence: str,
+    organisation_percent: Decimal | None,
+    organisation_evidence: str,
+    by,
+) -> HeadAssessment:
+    """The points of a head judged by hand: general criteria (0 to the year's general maximum) and
+    the organisation of the unit's work (0–100%), each with the evidence it rests on; audited.
+
+    Raises ``ValidationError`` naming the field (points out of range, evidence missing), or
+    ``ConflictError`` on a finalised year.
+    """
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its heads' points can no longer be changed"))
+    _head_of_year(record, tenure)
+    errors = {}
+    general_evidence, organisation_evidence = (general_evidence or "").strip(), (organisation_evidence or "").strip()
+    if general_points is not None:
+        if not Decimal(0) <= general_points <= record.general_max:
+            errors["general_points"] = _("From 0 to %(max)s points.") % {"max": record.general_max}
+        if not general_evidence:
+            errors["general_evidence"] = _("Say what the points rest on.")
+    if organisation_percent is not None:
+        if not Decimal(0) <= organisation_percent <= Decimal(100):
+            errors["organisation_percent"] = _("A percentage from 0 to 100.")
+        if not organisation_evidence:
+            errors["organisation_evidence"] = _("Say what the percentage rests on.")
+    if errors:
+        raise ValidationError(errors)
+    item = HeadAssessment.objects.select_for_update().filter(year=record, tenure=tenure).first()
+    fields = ("general_points", "general_evidence", "organisation_percent", "organisation_evidence")
+
+    def snapshot(obj):
+        if obj is None:
+            return {}
+        return {name: _decimal_text(v) if isinstance(v := getattr(obj, name), Decimal) else v for name in fields}
+
+    before = snapshot(item)
+    item = item or HeadAssessment(year=record, tenure=tenure)
+    item.general_points, item.general_evidence = general_points, general_evidence
+    item.organisation_percent, item.organisation_evidence = organisation_percent, organisation_evidence
+    after = snapshot(item)
+    if after == before:
+        return item
+    item.by, item.at = by, timezone.now()
+    item.save()
+    _changed(record)
+    _audit(record, AuditAction.HEAD_ASSESSMENT, by=by, unit=tenure.unit, before=before, after=after)
+    return item
+
+
+@transaction.atomic
+def staff_rating_record(
+    *,
+    year: int,
+    unit: Unit,
+    kind: str,
+    number: int,
+    outstanding: int,
+    good: int,
+    completed: int,
+    not_completed: int,
+    document_number: str,
+    document_date: datetime.date,
+    by,
+) -> StaffRating:
+    """Record (or correct) how many of ``unit``'s civil servants were rated in each band for a
+    month, quarter or the year, with the approving document; audited.
+
+    Raises ``ValidationError`` (a period outside 1–12 / 1–4, negative counts, no one rated, no
+    document) or ``ConflictError`` on a finalised year.
+    """
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its staff ratings can no longer be changed"))
+    errors = {}
+    if kind not in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR):
+        errors["kind"] = _("Choose a month, a quarter or the year.")
+    else:
+        try:
+            periods_of_year(record.year, kind)[(number or 1) - 1]
+        except IndexError:
+            errors["number"] = _("No such period in the year.")
+    counts = {"outstanding": outstanding, "good": good, "completed": completed, "not_completed": not_completed}
+    for name, value in counts.items():
+        if value is None or value < 0:
+            errors[name] = _("A count from 0 up.")
+    if not errors and not sum(counts.values()):
+        errors["outstanding"] = _("Nobody is rated: enter the counts of the approving document.")
+    document_number = (document_number or "").strip()
+    if not document_number:
+        errors["document_number"] = _("Give the number of the approving document.")
+    if document_date is None:
+        errors["document_date"] = _("Give the date of the approving document.")
+    if errors:
+        raise ValidationError(errors)
+    number = number or 1
+    item = StaffRating.objects.select_for_update().filter(year=record, unit=unit, kind=kind, number=number).first()
+    before = (
+        {**{name: getattr(item, name) for name in counts}, "document": item.document_number} if item is not None else {}
+    )
+    item = item or StaffRating(year=record, unit=unit, kind=kind, number=number)
+    for name, value in counts.items():
+        setattr(item, name, value)
+    item.document_number, item.document_date, item.by, item.at = document_number, document_date, by, timezone.now()
+    item.save()
+    _changed(record)
+    _audit(
+        record,
+        AuditAction.STAFF_RATING,
+        by=by,
+        unit=unit,
+        before=before,
+        after={**counts, "document": document_number, "period": f"{kind} {number}"},
+    )
+    return item
+
+
+@transaction.atomic
+def disqualifier_record(
+    *,
+    year: int,
+    kind: str,
+    unit: Unit,
+    decision_number: str,
+    decision_date: datetime.date,
+    tenure: Tenure | None = None,
+    summary: str = "",
+    by,
+) -> Disqualifier:
+    """Record a decision that forces "not completed": a disciplinary sanction against a head
+    (``tenure``) or the unit, or a corruption or waste finding in the unit (against its heads).
+
+    Raises ``ValidationError`` (no decision number or date, a date outside the year, a head of
+    another unit) or ``ConflictError`` on a finalised year.
+    """
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its decisions can no longer be changed"))
+    errors = {}
+    if kind not in DisqualifierKind.values:
+        errors["kind"] = _("Choose a disciplinary sanction or a corruption or waste finding.")
+    decision_number = (decision_number or "").strip()
+    if not decision_number:
+        errors["decision_number"] = _("Give the number of the decision.")
+    if decision_date is None:
+        errors["decision_date"] = _("Give the date of the decision.")
+    elif not record.period.date_from <= decision_date <= record.period.date_to:
+        errors["decision_date"] = _("The decision must fall within %(year)s (%(start)s – %(end)s).") % {
+            "year": record.year,
+            "start": record.period.date_from.strftime("%d/%m/%Y"),
+            "end": record.period.date_to.strftime("%d/%m/%Y"),
+        }
+    if tenure is not None and tenure.unit_id != unit.pk:
+        errors["tenure"] = _("This head does not head the unit chosen.")
+    if errors:
+        raise ValidationError(errors)
+    item = Disqualifier.objects.create(
+        year=record,
+        kind=kind,
+        unit=unit,
+        tenure=tenure,
+        decision_number=decision_number,
+        decision_date=decision_date,
+        summary=(summary or "").strip(),
+        by=by,
+    )
+    _changed(record)
+    _audit(
+        record,
+        AuditAction.DISQUALIFIER,
+        by=by,
+        unit=unit,
+        after={"kind": kind, "decision": item.citation, "tenure": tenure.pk if tenure else None},
+    )
+    return item
+
+
+HEAD_SETTINGS = (
+    "head_method",
+    "general_max",
+    "weight_quantity",
+    "weight_quality",
+    "weight_timeliness",
+    "weight_unit_results",
+    "weight_organisation",
+    "quantity_metric",
+    "timeliness_metric",
+    "quality_counts_reappointments",
+    "quality_counts_unsatisfied",
+    "error_deduction",
+    "quota_percent",
+)
+
+
+@transaction.atomic
+def head_settings_update(*, year: int, by=None, **settings) -> EmulationYear:
+    """Change how a draft year scores its heads: the method, the general maximum, the weights of
+    the task results (adding up to 100%), the mapping of the dossier figures onto quantity, quality
+    and timeliness, the deduction per major error and the quota; audited as a scheme change.
+
+    Raises ``ValidationError`` naming the field, or ``ConflictError`` on a finalised year.
+    """
+    unknown = set(settings) - set(HEAD_SETTINGS)
+    if unknown:
+        raise ValidationError({"year": _("Unknown settings: %(names)s.") % {"names": ", ".join(sorted(unknown))}})
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its scoring scheme can no longer be changed"))
+
+    def snapshot():
+        return {
+            name: _decimal_text(value) if isinstance(value := getattr(record, name), Decimal) else value
+            for name in HEAD_SETTINGS
+        }
+
+    before = snapshot()
+    for name, value in settings.items():
+        setattr(record, name, value)
+    record.full_clean()
+    after = snapshot()
+    if after != before:
+        record.inputs_revision += 1
+        record.save()
+        _audit(record, AuditAction.SCHEME_CHANGED, by=by, before=before, after=after)
+    return record

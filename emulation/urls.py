@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:year>/compute/", views.ComputeView.as_view(), name="compute"),
     path("<int:year>/scheme/", views.SchemeEditView.as_view(), name="scheme"),
     path("<int:year>/manual/", views.ManualScoreView.as_view(), name="manual"),
+    path("<int:year>/heads/", views.HeadsView.as_view(), name="heads"),
     path("<int:year>/finalise/", views.FinaliseView.as_view(), name="finalise"),
     path("<int:year>/reopen/", views.ReopenView.as_view(), name="reopen"),
     path("<int:year>/units/<str:code>/", views.UnitBreakdownView.as_view(), name="unit"),

@@ -20,21 +20,34 @@ from django.views.generic import TemplateView
 
 from config.exceptions import ConflictError
 from units.access import Access, access_for_request
-from units.models import Unit
+from units.models import Tenure, Unit
 from units.templatetags.tthc import person_name
 
 from . import exports, selectors, services
 from .choices import AuditAction, Band
 from .forms import (
     CriterionFormSet,
+    DisqualifierForm,
     FinaliseForm,
+    HeadAssessmentForm,
+    HeadSettingsForm,
     ManualScoreForm,
     ReopenForm,
     SchemeSettingsForm,
+    StaffRatingForm,
     YearCreateForm,
     add_service_errors,
 )
-from .models import Criterion, EmulationYear, LeaderScore, ManualScore, UnitScore
+from .models import (
+    Criterion,
+    Disqualifier,
+    EmulationYear,
+    HeadAssessment,
+    LeaderScore,
+    ManualScore,
+    StaffRating,
+    UnitScore,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -409,3 +422,81 @@ class ReopenView(EmulationManagerMixin, TemplateView):
                 messages.success(request, _("Year %(year)s is reopened as a draft.") % {"year": self.year.year})
                 return redirect("emulation:year", year=self.year.year)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class HeadsView(EmulationManagerMixin, TemplateView):
+    """Decree 335/2025 inputs of a year: how heads are scored, their points by hand, the staff
+    ratings units record, and the decisions that force "not completed". One form per post."""
+
+    template_name = "emulation/heads.html"
+    FORMS = ("settings", "assessment", "rating", "disqualifier")
+
+    @cached_property
+    def tenures(self):
+        period = self.year.period
+        return (
+            Tenure.objects.heads()
+            .overlapping(period.date_from, period.date_to)
+            .select_related("person", "unit")
+            .order_by("unit__path", "start_date")
+        )
+
+    @cached_property
+    def units(self):
+        return Unit.objects.active().filter(parent__isnull=False).order_by("path")
+
+    def build(self, name, data=None):
+        if name == "settings":
+            return HeadSettingsForm(data, instance=EmulationYear.objects.get(pk=self.year.pk), prefix="settings")
+        if name == "assessment":
+            return HeadAssessmentForm(data, tenures=self.tenures, prefix="assessment")
+        if name == "rating":
+            return StaffRatingForm(data, units=self.units, prefix="rating")
+        return DisqualifierForm(data, units=self.units, tenures=self.tenures, prefix="disqualifier")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for name in self.FORMS:
+            context.setdefault(f"{name}_form", self.build(name))
+        titles = {
+            "settings": _("How heads are scored"),
+            "assessment": _("A head's points by hand"),
+            "rating": _("Staff ratings of a unit"),
+            "disqualifier": _("A decision forcing “not completed”"),
+        }
+        context["forms"] = [(name, context[f"{name}_form"], titles[name]) for name in self.FORMS]
+        context.update(
+            assessments=HeadAssessment.objects.filter(year=self.year)
+            .select_related("tenure__person", "tenure__unit", "by")
+            .order_by("tenure__unit__path"),
+            ratings=StaffRating.objects.filter(year=self.year).select_related("unit", "year").order_by("unit__path"),
+            disqualifiers=Disqualifier.objects.filter(year=self.year).select_related("unit", "tenure__person"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        name = request.POST.get("form")
+        if name not in self.FORMS:
+            return self.render_to_response(self.get_context_data(), status=400)
+        form = self.build(name, request.POST)
+        if form.is_valid():
+            data, year = form.cleaned_data, self.year.year
+            try:
+                if name == "settings":
+                    services.head_settings_update(year=year, by=request.user, **data)
+                elif name == "assessment":
+                    services.head_assessment_set(year=year, by=request.user, **data)
+                elif name == "rating":
+                    services.staff_rating_record(year=year, by=request.user, **data)
+                else:
+                    services.disqualifier_record(year=year, by=request.user, **data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except ConflictError as error:
+                return self.render_to_response(
+                    self.get_context_data(**{f"{name}_form": form}, conflict=error.message), status=409
+                )
+            else:
+                messages.success(request, _("Saved. The scores change at the next computation."))
+                return redirect("emulation:heads", year=self.year.year)
+        return self.render_to_response(self.get_context_data(**{f"{name}_form": form}), status=400)
