@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import BootstrapFormMixin
+from units.choices import UnitKind
 
 from .choices import DisqualifierKind
 from .metrics import metric_choices
@@ -225,3 +226,25 @@ class DisqualifierForm(BootstrapFormMixin, forms.Form):
         self.fields["unit"].queryset = units
         self.fields["tenure"].queryset = tenures
         self.fields["tenure"].label_from_instance = lambda tenure: f"{tenure.person.full_name} – {tenure.unit.code}"
+
+
+class CouncilDecisionForm(BootstrapFormMixin, forms.Form):
+    number = forms.CharField(label=_("Council's decision number"), max_length=60)
+    date = forms.DateField(label=_("Council's decision date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class QuotaExceptionForm(BootstrapFormMixin, forms.Form):
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=None, to_field_name="code")
+    group = forms.ChoiceField(label=_("Group of similar duties"), required=False)
+    decision_number = forms.CharField(label=_("Decision number"), max_length=60)
+    decision_date = forms.DateField(label=_("Decision date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label=_("Outstanding achievements"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the decision recognises; recorded in the audit trail."),
+    )
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["group"].choices = [("", gettext("Every group")), *UnitKind.choices]

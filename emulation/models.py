@@ -162,6 +162,8 @@ class EmulationYear(models.Model):
         default=Decimal(20),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
+    council_decision_number = models.CharField(_("emulation council's decision number"), max_length=60, blank=True)
+    council_decision_date = models.DateField(_("emulation council's decision date"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Counts the changes of the scheme and of manual points; a computation records the count it
     # saw, so results are out of date as soon as the two differ (no reliance on clock resolution).

@@ -16,11 +16,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from units.access import Access
+from units.choices import UnitKind
 from units.models import Unit
 
+from . import scoring
 from .choices import BAND_ORDER, AuditAction, Band, YearStatus
 from .metrics import METRICS, Window
-from .models import AuditEntry, CriterionScore, EmulationYear, LeaderScore, PeriodScore, UnitScore
+from .models import AuditEntry, CriterionScore, EmulationYear, LeaderScore, PeriodScore, QuotaException, UnitScore
 
 
 def sees_whole_ranking(access: Access) -> bool:
@@ -100,6 +102,56 @@ def band_explanation(score, year: EmulationYear) -> str:
         "allowed": allowed,
         "result": Band(score.band).label,
     }
+
+
+@dataclass
+class QuotaBreach:
+    """A group where "outstanding" heads exceed the quota: who is rated what, and how many may stay."""
+
+    agency: Unit
+    group: str
+    good: int
+    allowed: int
+    outstanding: list[LeaderScore]
+
+    @property
+    def group_label(self) -> str:
+        return str(UnitKind(self.group).label) if self.group in UnitKind.values else self.group
+
+    @property
+    def to_move(self) -> int:
+        return len(self.outstanding) - self.allowed
+
+
+def quota_breaches(year: EmulationYear) -> list[QuotaBreach]:
+    """Groups (agency = the parent unit, group = the unit kind) where the classified heads rated
+    "outstanding" exceed ``year.quota_percent`` of those rated "good", without a recorded exception.
+
+    Decree 335/2025: "outstanding" may not exceed 20% of "good" in the same agency and group of
+    similar duties, except for an organisation with outstanding achievements. Two queries.
+    """
+    scores = (
+        LeaderScore.objects.filter(year=year, classified=True, band__in=[Band.OUTSTANDING, Band.GOOD])
+        .select_related("unit__parent", "tenure__person")
+        .order_by("unit__path", "window_start")
+    )
+    groups: dict[tuple, dict] = {}
+    for score in scores:
+        key = (score.unit.parent_id, score.unit.kind)
+        group = groups.setdefault(key, {"agency": score.unit.parent, "good": 0, "outstanding": []})
+        if score.band == Band.GOOD:
+            group["good"] += 1
+        else:
+            group["outstanding"].append(score)
+    excepted = set(QuotaException.objects.filter(year=year).values_list("agency_id", "group"))
+    result = []
+    for (agency_id, kind), group in groups.items():
+        if (agency_id, kind) in excepted or (agency_id, "") in excepted:
+            continue
+        allowed = scoring.quota_allows(group["good"], year.quota_percent)
+        if len(group["outstanding"]) > allowed:
+            result.append(QuotaBreach(group["agency"], kind, group["good"], allowed, group["outstanding"]))
+    return result
 
 
 def audit_trail(year: EmulationYear):

@@ -26,7 +26,7 @@ from stats.periods import PeriodKind, periods_of_year
 from stats.selectors import Form06Row, form06
 from units.models import Tenure, Unit
 
-from . import scoring
+from . import scoring, selectors
 from .choices import AuditAction, Band, DisqualifierKind, HeadMethod, LineStatus, YearStatus
 from .metrics import CATALOGUE_METRICS, METRICS, CatalogueCounts, behind_schedule
 from .models import (
@@ -39,6 +39,7 @@ from .models import (
     LeaderScore,
     ManualScore,
     PeriodScore,
+    QuotaException,
     StaffRating,
     UnitScore,
 )
@@ -71,6 +72,10 @@ def _refuse_if_finalised(record: EmulationYear, what: str) -> None:
             % {"year": record.year, "what": what},
             code="finalised",
         )
+
+
+def _date_text(value: datetime.date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _decimal_text(value: Decimal | None) -> str | None:
@@ -842,6 +847,15 @@ def emulation_finalise(*, year: int, by, today: datetime.date | None = None) -> 
             _("The scheme or manual points changed after the last computation; recompute before finalising."),
             code="stale",
         )
+    if not record.council_decision_number or record.council_decision_date is None:
+        raise ConflictError(
+            _("Record the emulation council's decision (number and date) before finalising %(year)s.")
+            % {"year": record.year},
+            code="no_council",
+        )
+    breaches = selectors.quota_breaches(record)
+    if breaches:
+        raise ConflictError(_quota_message(record, breaches), code="quota")
     record.status, record.finalised_at, record.finalised_by = YearStatus.FINALISED, timezone.now(), by
     record.save(update_fields=["status", "finalised_at", "finalised_by"])
     _audit(
@@ -859,6 +873,106 @@ def emulation_finalise(*, year: int, by, today: datetime.date | None = None) -> 
     return record
 
 
+def _quota_message(record: EmulationYear, breaches) -> str:
+    parts = []
+    for breach in breaches:
+        names = ", ".join(
+            f"{score.tenure.person.full_name} ({score.unit.code}, {score.total:.2f})" for score in breach.outstanding
+        )
+        parts.append(
+            _(
+                "%(agency)s, %(group)s: %(outstanding)s heads rated “outstanding” for %(good)s rated “good”; "
+                "at most %(allowed)s may be (%(quota)s%%), so %(move)s of them would have to move: %(names)s."
+            )
+            % {
+                "agency": breach.agency.code if breach.agency else "—",
+                "group": breach.group_label,
+                "outstanding": len(breach.outstanding),
+                "good": breach.good,
+                "allowed": breach.allowed,
+                "quota": f"{record.quota_percent:.0f}",
+                "move": breach.to_move,
+                "names": names,
+            }
+        )
+    return " ".join(
+        [
+            _("The quota of “outstanding” is exceeded (Decree 335/2025)."),
+            *parts,
+            _("Review their points, or record an exception for an organisation with outstanding achievements."),
+        ]
+    )
+
+
+@transaction.atomic
+def council_decision_record(*, year: int, number: str, date: datetime.date, by) -> EmulationYear:
+    """Record the emulation council's decision on a draft year's results (number, date); audited.
+
+    Finalising needs it. Raises ``ValidationError`` naming ``number`` or ``date``, or
+    ``ConflictError`` on a finalised year.
+    """
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its council decision can no longer be changed"))
+    number = (number or "").strip()
+    errors = {}
+    if not number:
+        errors["number"] = _("Give the number of the council's decision.")
+    if date is None:
+        errors["date"] = _("Give the date of the council's decision.")
+    elif date < record.period.date_from:
+        errors["date"] = _("The decision cannot come before the year it decides on.")
+    if errors:
+        raise ValidationError(errors)
+    before = {"number": record.council_decision_number, "date": _date_text(record.council_decision_date)}
+    record.council_decision_number, record.council_decision_date = number, date
+    record.save(update_fields=["council_decision_number", "council_decision_date"])
+    _audit(record, AuditAction.COUNCIL, by=by, before=before, after={"number": number, "date": _date_text(date)})
+    return record
+
+
+@transaction.atomic
+def quota_exception_record(
+    *, year: int, agency: Unit, group: str, decision_number: str, decision_date: datetime.date, reason: str, by
+) -> QuotaException:
+    """Lift the "outstanding" quota for an agency (and a group, or all its groups) on the strength
+    of a decision recognising an organisation's outstanding achievements (Decree 335/2025); audited.
+    """
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its quota exceptions can no longer be changed"))
+    item = QuotaException(
+        year=record,
+        agency=agency,
+        group=group or "",
+        decision_number=(decision_number or "").strip(),
+        decision_date=decision_date,
+        reason=(reason or "").strip(),
+        by=by,
+    )
+    errors = {}
+    if not item.decision_number:
+        errors["decision_number"] = _("Give the number of the decision.")
+    if decision_date is None:
+        errors["decision_date"] = _("Give the date of the decision.")
+    if not item.reason:
+        errors["reason"] = _("Say which outstanding achievements justify the exception.")
+    if errors:
+        raise ValidationError(errors)
+    item.full_clean(exclude=["by", "year", "agency"])
+    item.save()
+    _audit(
+        record,
+        AuditAction.QUOTA_EXCEPTION,
+        by=by,
+        unit=agency,
+        after={
+            "group": item.group,
+            "decision": f"{item.decision_number} ({decision_date:%d/%m/%Y})",
+            "reason": item.reason,
+        },
+    )
+    return item
+
+
 @transaction.atomic
 def emulation_reopen(*, year: int, by, reason: str) -> EmulationYear:
     """Make a finalised year a draft again, for a correction; the reason is required and audited."""
@@ -869,12 +983,15 @@ def emulation_reopen(*, year: int, by, reason: str) -> EmulationYear:
     if not record.is_finalised:
         raise ConflictError(_("Year %(year)s is not finalised.") % {"year": record.year}, code="not_finalised")
     record.status = YearStatus.DRAFT
-    record.save(update_fields=["status"])
+    # The council decided on the results as they were; corrected results need a new decision.
+    council = {"council_decision": record.council_decision_number}
+    record.council_decision_number, record.council_decision_date = "", None
+    record.save(update_fields=["status", "council_decision_number", "council_decision_date"])
     _audit(
         record,
         AuditAction.REOPENED,
         by=by,
-        before={"status": YearStatus.FINALISED, "finalised_at": record.finalised_at.isoformat()},
+        before={"status": YearStatus.FINALISED, "finalised_at": record.finalised_at.isoformat(), **council},
         after={"status": YearStatus.DRAFT},
         reason=reason,
     )

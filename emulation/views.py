@@ -26,12 +26,14 @@ from units.templatetags.tthc import person_name
 from . import exports, selectors, services
 from .choices import AuditAction, Band
 from .forms import (
+    CouncilDecisionForm,
     CriterionFormSet,
     DisqualifierForm,
     FinaliseForm,
     HeadAssessmentForm,
     HeadSettingsForm,
     ManualScoreForm,
+    QuotaExceptionForm,
     ReopenForm,
     SchemeSettingsForm,
     StaffRatingForm,
@@ -372,22 +374,48 @@ class ManualScoreView(EmulationManagerMixin, TemplateView):
 
 
 class FinaliseView(EmulationManagerMixin, TemplateView):
-    """Confirm, then freeze the year's scores."""
+    """The council's decision, the quota check with its exceptions, then confirm and freeze the year."""
 
     template_name = "emulation/finalise.html"
+
+    def agencies(self):
+        return Unit.objects.active().filter(children__isnull=False).distinct().order_by("path")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", FinaliseForm())
+        context.setdefault(
+            "council_form",
+            CouncilDecisionForm(
+                prefix="council",
+                initial={"number": self.year.council_decision_number, "date": self.year.council_decision_date},
+            ),
+        )
+        context.setdefault("exception_form", QuotaExceptionForm(prefix="exception", agencies=self.agencies()))
         scores = list(UnitScore.objects.filter(year=self.year).only("band"))
         context.update(
             unit_count=len(scores),
             leader_count=LeaderScore.objects.filter(year=self.year).count(),
             band_counts=_band_counts(scores),
+            quota_breaches=selectors.quota_breaches(self.year),
+            quota_exceptions=self.year.quota_exceptions.select_related("agency"),
         )
         return context
 
     def post(self, request, *args, **kwargs):
+        step = request.POST.get("form", "finalise")
+        if step == "council":
+            return self.record(
+                "council_form",
+                CouncilDecisionForm(request.POST, prefix="council"),
+                lambda data: services.council_decision_record(year=self.year.year, by=request.user, **data),
+            )
+        if step == "exception":
+            return self.record(
+                "exception_form",
+                QuotaExceptionForm(request.POST, prefix="exception", agencies=self.agencies()),
+                lambda data: services.quota_exception_record(year=self.year.year, by=request.user, **data),
+            )
         form = FinaliseForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -397,6 +425,21 @@ class FinaliseView(EmulationManagerMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form, conflict=error.message), status=409)
         messages.success(request, _("Year %(year)s is finalised: its scores are frozen.") % {"year": self.year.year})
         return redirect("emulation:year", year=self.year.year)
+
+    def record(self, name, form, save):
+        if form.is_valid():
+            try:
+                save(form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except ConflictError as error:
+                return self.render_to_response(
+                    self.get_context_data(**{name: form}, conflict=error.message), status=409
+                )
+            else:
+                messages.success(self.request, _("Recorded in the year's audit trail."))
+                return redirect("emulation:finalise", year=self.year.year)
+        return self.render_to_response(self.get_context_data(**{name: form}), status=400)
 
 
 class ReopenView(EmulationManagerMixin, TemplateView):

@@ -30,7 +30,8 @@ def computed(scheme, unit_a, officer_a, office_staff, after_the_year):
         evidence="Đề án số hoá",
         by=office_staff,
     )
-    return services.emulation_compute(year=YEAR, by=office_staff, today=TODAY)
+    services.emulation_compute(year=YEAR, by=office_staff, today=TODAY)
+    return services.council_decision_record(year=YEAR, number="01/QĐ-HĐTĐKT", date=D(2026, 12, 16), by=None)
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ def ranked(scheme, unit_a, unit_a1, unit_b, officer_a, officer_b, office_staff, 
     head_of_a = TenureFactory(person=PersonFactory(full_name="Vũ Tuấn Cường"), unit=unit_a, start_date=D(2024, 1, 1))
     TenureFactory(person=PersonFactory(full_name="Trần Văn Mới"), unit=unit_b, start_date=D(2026, 9, 1))
     services.emulation_compute(year=YEAR, today=TODAY)
+    services.council_decision_record(year=YEAR, number="01/QĐ-HĐTĐKT", date=D(2026, 12, 16), by=None)
     return {"head_of_a": head_of_a}
 
 

@@ -53,6 +53,7 @@ class TestTasks:
 
     def test_a_finalised_year_is_left_alone_at_night(self, statistics):
         services.emulation_compute(year=YEAR)
+        services.council_decision_record(year=YEAR, number="01/QĐ-HĐTĐKT", date=D(2026, 12, 16), by=None)
         services.emulation_finalise(year=YEAR, by=None)
         computed_at = EmulationYear.objects.get(year=YEAR).computed_at
         with time_machine.travel(local(2026, 12, 21, 1, 30), tick=False):
@@ -86,6 +87,7 @@ class TestCommand:
 
     def test_a_finalised_year_is_an_error(self, statistics):
         services.emulation_compute(year=YEAR)
+        services.council_decision_record(year=YEAR, number="01/QĐ-HĐTĐKT", date=D(2026, 12, 16), by=None)
         services.emulation_finalise(year=YEAR, by=None)
         with pytest.raises(CommandError, match="Year 2026 is finalised"):
             call_command("compute_emulation", "--year", "2026", stdout=StringIO())
