@@ -33,6 +33,14 @@ DISQUALIFIER_OFFICIAL = {
 }
 
 
+class AssessmentStatus(models.TextChoices):
+    """Where a unit's self-assessment stands: written by the unit, submitted, reviewed by the office."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    REVIEWED = "reviewed", _("Reviewed")
+
+
 class Band(models.TextChoices):
     """The classification of a score (DESIGN.md "Emulation"); thresholds are stored per year."""
 

@@ -13,7 +13,7 @@ from units.choices import UnitKind
 from .choices import DisqualifierKind
 from .metrics import metric_choices
 from .models import Criterion, EmulationYear
-from .services import HEAD_SETTINGS, CriterionInput
+from .services import HEAD_SETTINGS, Claim, CriterionInput, ReviewDecision
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -248,3 +248,75 @@ class QuotaExceptionForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
         self.fields["group"].choices = [("", gettext("Every group")), *UnitKind.choices]
+
+
+class SelfAssessmentForm(BootstrapFormMixin, forms.Form):
+    """A unit's points and evidence on each manual criterion, its comments and one file to attach."""
+
+    comments = forms.CharField(label=_("Comments"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    file = forms.FileField(
+        label=_("Attach an evidence file"),
+        required=False,
+        help_text=_("PDF, image, Word or Excel, at most 5 MB."),
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        fields = {}
+        for criterion in self.criteria:
+            fields[f"points_{criterion.code}"] = forms.DecimalField(
+                label=gettext("%(name)s: points (at most %(max)s)")
+                % {"name": criterion.name, "max": criterion.max_points},
+                max_digits=5,
+                decimal_places=2,
+                required=False,
+                widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+            )
+            fields[f"evidence_{criterion.code}"] = forms.CharField(
+                label=gettext("%(name)s: evidence") % {"name": criterion.name},
+                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+                required=False,
+            )
+        self.fields = {**fields, **self.fields}
+
+    def claims(self) -> list[Claim]:
+        data = self.cleaned_data
+        return [
+            Claim(criterion, data.get(f"points_{criterion.code}"), data.get(f"evidence_{criterion.code}") or "")
+            for criterion in self.criteria
+        ]
+
+
+class ReviewForm(BootstrapFormMixin, forms.Form):
+    """The points the office keeps on each line of a submitted self-assessment, and why if adjusted."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            code = line.criterion.code
+            self.fields[f"points_{code}"] = forms.DecimalField(
+                label=gettext("%(name)s: points kept (claimed %(points)s)")
+                % {"name": line.criterion.name, "points": line.claimed_points},
+                max_digits=5,
+                decimal_places=2,
+                initial=line.claimed_points,
+                widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+            )
+            self.fields[f"reason_{code}"] = forms.CharField(
+                label=gettext("Reason for an adjustment"),
+                required=False,
+                widget=forms.TextInput(attrs={"class": "form-control"}),
+            )
+
+    def decisions(self) -> list[ReviewDecision]:
+        data = self.cleaned_data
+        return [
+            ReviewDecision(
+                line.criterion,
+                data.get(f"points_{line.criterion.code}"),
+                data.get(f"reason_{line.criterion.code}") or "",
+            )
+            for line in self.lines
+        ]

@@ -23,6 +23,7 @@ from units.models import Tenure, Unit
 
 from .choices import (
     DISQUALIFIER_OFFICIAL,
+    AssessmentStatus,
     AuditAction,
     Band,
     DisqualifierKind,
@@ -749,3 +750,80 @@ class QuotaException(models.Model):
 
     def __str__(self):
         return f"{self.year_id} {self.agency_id} {self.group}: {self.decision_number}"
+
+
+class SelfAssessment(models.Model):
+    """A unit's own points on the year's criteria scored by hand, with its evidence and comments,
+    submitted to the ministry office, which reviews them (adjusting with a reason) into manual points."""
+
+    year = models.ForeignKey(
+        EmulationYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="self_assessments"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
+    )
+    comments = models.TextField(_("comments"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("self-assessment")
+        verbose_name_plural = _("self-assessments")
+        ordering = ["year", "unit__path"]
+        constraints = [models.UniqueConstraint(fields=["year", "unit"], name="self_assessment_unique")]
+
+    def __str__(self):
+        return f"{self.year_id} {self.unit_id} ({self.status})"
+
+
+class SelfAssessmentLine(models.Model):
+    """The points a unit claims on one manual criterion, and the points the review kept, with why."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, verbose_name=_("self-assessment"), on_delete=models.CASCADE, related_name="lines"
+    )
+    criterion = models.ForeignKey(Criterion, verbose_name=_("criterion"), on_delete=models.CASCADE, related_name="+")
+    claimed_points = models.DecimalField(_("points claimed"), **POINTS)
+    evidence = models.TextField(_("evidence"))
+    reviewed_points = models.DecimalField(_("points after review"), **POINTS, null=True, blank=True)
+    adjustment_reason = models.TextField(_("reason for the adjustment"), blank=True)
+
+    class Meta:
+        verbose_name = _("self-assessment line")
+        verbose_name_plural = _("self-assessment lines")
+        ordering = ["criterion__position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "criterion"], name="self_assessment_line_unique")]
+
+    def __str__(self):
+        return f"{self.criterion_id}: {self.claimed_points}"
+
+
+class EvidenceFile(models.Model):
+    """A file a unit attaches to its self-assessment (kept in the database: small, few, audited)."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, verbose_name=_("self-assessment"), on_delete=models.CASCADE, related_name="files"
+    )
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    data = models.BinaryField(_("content"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return self.name

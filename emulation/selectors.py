@@ -9,7 +9,7 @@ Who sees what (docs/emulation.md):
 
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -20,7 +20,7 @@ from units.choices import UnitKind
 from units.models import Unit
 
 from . import scoring
-from .choices import BAND_ORDER, AuditAction, Band, YearStatus
+from .choices import BAND_ORDER, AssessmentStatus, AuditAction, Band, YearStatus
 from .metrics import METRICS, Window
 from .models import AuditEntry, CriterionScore, EmulationYear, LeaderScore, PeriodScore, QuotaException, UnitScore
 
@@ -154,6 +154,15 @@ def quota_breaches(year: EmulationYear) -> list[QuotaBreach]:
     return result
 
 
+def year_steps(year: EmulationYear) -> dict[str, int]:
+    """How far the year's self-assessments went: ``{"units", "submitted", "reviewed"}`` (one query)."""
+    counts = year.self_assessments.aggregate(
+        submitted=Count("pk", filter=Q(status__in=[AssessmentStatus.SUBMITTED, AssessmentStatus.REVIEWED])),
+        reviewed=Count("pk", filter=Q(status=AssessmentStatus.REVIEWED)),
+    )
+    return {"units": UnitScore.objects.filter(year=year).count(), **counts}
+
+
 def audit_trail(year: EmulationYear):
     return AuditEntry.objects.filter(year=year).select_related("by", "unit").order_by("-at", "-pk")
 
@@ -213,6 +222,15 @@ def _criterion_text(criterion: dict) -> str:
     return f"{criterion['code']} ({criterion['max_points']} {gettext('points')}, {kind}{target})"
 
 
+_RECORDED = (
+    AuditAction.HEAD_ASSESSMENT,
+    AuditAction.STAFF_RATING,
+    AuditAction.DISQUALIFIER,
+    AuditAction.QUOTA_EXCEPTION,
+    AuditAction.COUNCIL,
+)
+
+
 def audit_changes(entry: AuditEntry) -> list[str]:
     """What an audit entry changed, line by line, in words (before → after)."""
     before, after = entry.before or {}, entry.after or {}
@@ -222,6 +240,16 @@ def audit_changes(entry: AuditEntry) -> list[str]:
         if before.get("evidence") != after.get("evidence"):
             lines.append(f"{gettext('Evidence')}: {after.get('evidence') or '—'}")
         return lines
+    if entry.action == AuditAction.SELF_ASSESSMENT:
+        return [f"{code}: {points}" for code, points in after.get("lines", {}).items()]
+    if entry.action == AuditAction.REVIEW:
+        claimed = before.get("claimed", {})
+        return [f"{code}: {claimed.get(code)} → {points}" for code, points in after.get("kept", {}).items()]
+    if entry.action in _RECORDED:
+        return [
+            f"{key}: {before[key]} → {value}" if key in before and before[key] != value else f"{key}: {value}"
+            for key, value in after.items()
+        ]
     if entry.action in (AuditAction.CREATED, AuditAction.SCHEME_CHANGED):
         if after.get("copied_from"):
             lines.append(gettext("Copied from the scheme of %(year)s.") % {"year": after["copied_from"]})

@@ -27,7 +27,7 @@ from stats.selectors import Form06Row, form06
 from units.models import Tenure, Unit
 
 from . import scoring, selectors
-from .choices import AuditAction, Band, DisqualifierKind, HeadMethod, LineStatus, YearStatus
+from .choices import AssessmentStatus, AuditAction, Band, DisqualifierKind, HeadMethod, LineStatus, YearStatus
 from .metrics import CATALOGUE_METRICS, METRICS, CatalogueCounts, behind_schedule
 from .models import (
     AuditEntry,
@@ -35,11 +35,14 @@ from .models import (
     CriterionScore,
     Disqualifier,
     EmulationYear,
+    EvidenceFile,
     HeadAssessment,
     LeaderScore,
     ManualScore,
     PeriodScore,
     QuotaException,
+    SelfAssessment,
+    SelfAssessmentLine,
     StaffRating,
     UnitScore,
 )
@@ -1301,3 +1304,214 @@ def head_settings_update(*, year: int, by=None, **settings) -> EmulationYear:
         record.save()
         _audit(record, AuditAction.SCHEME_CHANGED, by=by, before=before, after=after)
     return record
+
+
+# --- Self-assessment → review (the unit, then the ministry office) ---------------------------------
+
+EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+EVIDENCE_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The points a unit claims on one manual criterion, with the evidence."""
+
+    criterion: Criterion
+    points: Decimal | None
+    evidence: str
+
+
+def _assessment(record: EmulationYear, unit: Unit, *, lock: bool = True) -> SelfAssessment:
+    if unit.parent_id is None or not unit.is_active:
+        raise ValidationError({"unit": _("Unit %(code)s is not scored.") % {"code": unit.code}})
+    queryset = SelfAssessment.objects.select_for_update() if lock else SelfAssessment.objects
+    item = queryset.filter(year=record, unit=unit).first()
+    return item or SelfAssessment.objects.create(year=record, unit=unit)
+
+
+def _refuse_unless_draft(item: SelfAssessment) -> None:
+    if item.status != AssessmentStatus.DRAFT:
+        raise ConflictError(
+            _("The self-assessment of %(unit)s is already %(status)s; it can no longer be changed.")
+            % {"unit": item.unit.code, "status": AssessmentStatus(item.status).label.lower()},
+            code="submitted",
+        )
+
+
+@transaction.atomic
+def self_assessment_save(*, year: int, unit: Unit, claims: list[Claim], comments: str, by) -> SelfAssessment:
+    """Save a unit's draft self-assessment: points (0 to each criterion's maximum) with evidence on
+    the year's manual criteria, and comments. A claim without points removes that line.
+
+    Raises ``ValidationError`` with ``points_<code>`` / ``evidence_<code>`` fields, or
+    ``ConflictError`` once submitted or on a finalised year.
+    """
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its self-assessments can no longer be changed"))
+    item = _assessment(record, unit)
+    _refuse_unless_draft(item)
+    errors = {}
+    for claim in claims:
+        if claim.criterion.year_id != record.pk or not claim.criterion.is_manual:
+            errors[f"points_{claim.criterion.code}"] = _("This criterion is not scored by hand in %(year)s.") % {
+                "year": record.year
+            }
+        elif claim.points is not None:
+            if not Decimal(0) <= claim.points <= claim.criterion.max_points:
+                errors[f"points_{claim.criterion.code}"] = _("From 0 to %(max)s points.") % {
+                    "max": claim.criterion.max_points
+                }
+            if not (claim.evidence or "").strip():
+                errors[f"evidence_{claim.criterion.code}"] = _("Say what the points rest on.")
+    if errors:
+        raise ValidationError(errors)
+    existing = {line.criterion_id: line for line in item.lines.all()}
+    for claim in claims:
+        line = existing.get(claim.criterion.pk)
+        if claim.points is None:
+            if line is not None:
+                line.delete()
+            continue
+        line = line or SelfAssessmentLine(assessment=item, criterion=claim.criterion)
+        line.claimed_points, line.evidence = claim.points, claim.evidence.strip()
+        line.save()
+    item.comments = (comments or "").strip()
+    item.save(update_fields=["comments"])
+    return item
+
+
+@transaction.atomic
+def evidence_file_add(*, year: int, unit: Unit, name: str, content: bytes, by) -> EvidenceFile:
+    """Attach a file (PDF, image, Word or Excel, at most 5 MB) to a unit's draft self-assessment."""
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its self-assessments can no longer be changed"))
+    item = _assessment(record, unit)
+    _refuse_unless_draft(item)
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if extension not in EVIDENCE_TYPES:
+        raise ValidationError({"file": _("Attach a PDF, an image, a Word or an Excel file.")})
+    if not content:
+        raise ValidationError({"file": _("The file is empty.")})
+    if len(content) > EVIDENCE_MAX_BYTES:
+        raise ValidationError({"file": _("A file may be at most 5 MB.")})
+    return EvidenceFile.objects.create(
+        assessment=item, name=name, content_type=EVIDENCE_TYPES[extension], size=len(content), data=content, by=by
+    )
+
+
+@transaction.atomic
+def self_assessment_submit(*, year: int, unit: Unit, by) -> SelfAssessment:
+    """Submit a unit's self-assessment to the ministry office; every manual criterion needs its
+    points and evidence. Audited. Raises ``ValidationError`` naming the missing criteria, or
+    ``ConflictError`` when already submitted or the year is finalised."""
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its self-assessments can no longer be changed"))
+    item = _assessment(record, unit)
+    _refuse_unless_draft(item)
+    lines = {line.criterion_id: line for line in item.lines.select_related("criterion")}
+    missing = [criterion.code for criterion in record.criteria.filter(metric="") if criterion.pk not in lines]
+    if missing:
+        raise ValidationError(
+            {
+                "criteria": _("Give points and evidence on every criterion first: %(codes)s.")
+                % {"codes": ", ".join(missing)}
+            }
+        )
+    item.status, item.submitted_by, item.submitted_at = AssessmentStatus.SUBMITTED, by, timezone.now()
+    item.save(update_fields=["status", "submitted_by", "submitted_at"])
+    _audit(
+        record,
+        AuditAction.SELF_ASSESSMENT,
+        by=by,
+        unit=unit,
+        after={
+            "lines": {line.criterion.code: _decimal_text(line.claimed_points) for line in lines.values()},
+            "files": item.files.count(),
+            "comments": item.comments,
+        },
+    )
+    return item
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """The points the office keeps on one line, and why when they differ from the claim."""
+
+    criterion: Criterion
+    points: Decimal
+    reason: str = ""
+
+
+@transaction.atomic
+def self_assessment_review(*, year: int, unit: Unit, decisions: list[ReviewDecision], by) -> SelfAssessment:
+    """The ministry office reviews a submitted self-assessment: it keeps or adjusts each line's
+    points (an adjustment needs its reason), and the kept points become the unit's manual points
+    with the unit's evidence (and the reason). Audited with the claimed and kept points.
+
+    Raises ``ValidationError`` with ``points_<code>`` / ``reason_<code>`` fields, or
+    ``ConflictError`` when the self-assessment is not submitted or the year is finalised.
+    """
+    record = _locked_year(year)
+    _refuse_if_finalised(record, _("its self-assessments can no longer be reviewed"))
+    item = _assessment(record, unit)
+    if item.status != AssessmentStatus.SUBMITTED:
+        raise ConflictError(
+            _("The self-assessment of %(unit)s is not waiting for a review.") % {"unit": unit.code},
+            code="not_submitted",
+        )
+    lines = {line.criterion_id: line for line in item.lines.select_related("criterion")}
+    errors = {}
+    chosen = {decision.criterion.pk: decision for decision in decisions}
+    for criterion_id, line in lines.items():
+        decision = chosen.get(criterion_id)
+        code = line.criterion.code
+        if decision is None or decision.points is None:
+            errors[f"points_{code}"] = _("Keep or adjust the points.")
+            continue
+        if not Decimal(0) <= decision.points <= line.criterion.max_points:
+            errors[f"points_{code}"] = _("From 0 to %(max)s points.") % {"max": line.criterion.max_points}
+        elif decision.points != line.claimed_points and not (decision.reason or "").strip():
+            errors[f"reason_{code}"] = _("Say why the points differ from the %(points)s claimed.") % {
+                "points": line.claimed_points
+            }
+    if errors:
+        raise ValidationError(errors)
+    before, after, reasons = {}, {}, {}
+    for criterion_id, line in lines.items():
+        decision = chosen[criterion_id]
+        line.reviewed_points = decision.points
+        line.adjustment_reason = (decision.reason or "").strip() if decision.points != line.claimed_points else ""
+        line.save(update_fields=["reviewed_points", "adjustment_reason"])
+        evidence = line.evidence
+        if line.adjustment_reason:
+            # Kept in Vietnamese, the language of the record, whatever the reviewer's interface.
+            evidence += f"\nĐiều chỉnh từ {line.claimed_points} điểm: {line.adjustment_reason}"
+        manual_score_set(
+            year=year, unit=unit, criterion=line.criterion, points=decision.points, evidence=evidence, by=by
+        )
+        code = line.criterion.code
+        before[code], after[code] = _decimal_text(line.claimed_points), _decimal_text(decision.points)
+        if line.adjustment_reason:
+            reasons[code] = line.adjustment_reason
+    item.status, item.reviewed_by, item.reviewed_at = AssessmentStatus.REVIEWED, by, timezone.now()
+    item.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    _audit(
+        record,
+        AuditAction.REVIEW,
+        by=by,
+        unit=unit,
+        before={"claimed": before},
+        after={"kept": after},
+        reason="; ".join(f"{code}: {reason}" for code, reason in reasons.items()),
+    )
+    return item

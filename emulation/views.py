@@ -10,6 +10,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -24,7 +25,7 @@ from units.models import Tenure, Unit
 from units.templatetags.tthc import person_name
 
 from . import exports, selectors, services
-from .choices import AuditAction, Band
+from .choices import AssessmentStatus, AuditAction, Band
 from .forms import (
     CouncilDecisionForm,
     CriterionFormSet,
@@ -35,7 +36,9 @@ from .forms import (
     ManualScoreForm,
     QuotaExceptionForm,
     ReopenForm,
+    ReviewForm,
     SchemeSettingsForm,
+    SelfAssessmentForm,
     StaffRatingForm,
     YearCreateForm,
     add_service_errors,
@@ -44,9 +47,11 @@ from .models import (
     Criterion,
     Disqualifier,
     EmulationYear,
+    EvidenceFile,
     HeadAssessment,
     LeaderScore,
     ManualScore,
+    SelfAssessment,
     StaffRating,
     UnitScore,
 )
@@ -164,6 +169,7 @@ class YearDetailView(EmulationReaderMixin, TemplateView):
             else None,
             band_counts=_band_counts(unit_scores),
             AuditAction=AuditAction,
+            steps=selectors.year_steps(year),
         )
         return context
 
@@ -543,3 +549,162 @@ class HeadsView(EmulationManagerMixin, TemplateView):
                 messages.success(request, _("Saved. The scores change at the next computation."))
                 return redirect("emulation:heads", year=self.year.year)
         return self.render_to_response(self.get_context_data(**{f"{name}_form": form}), status=400)
+
+
+# --- Self-assessment → review ------------------------------------------------------------------
+
+
+class SelfAssessmentListView(EmulationReaderMixin, TemplateView):
+    """Where every unit's self-assessment stands (the office), or the reader's own units'."""
+
+    template_name = "emulation/self_assessments.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        units = services.scorable_units()
+        if not self.access.read_all:
+            units = [unit for unit in units if self.access.can_write_unit(unit.pk)]
+        status = {
+            item.unit_id: item
+            for item in SelfAssessment.objects.filter(year=self.year).select_related("submitted_by", "reviewed_by")
+        }
+        context["rows"] = [(unit, status.get(unit.pk)) for unit in units]
+        return context
+
+
+class SelfAssessmentView(EmulationReaderMixin, TemplateView):
+    """One unit's self-assessment: the unit writes and submits it, the ministry office reviews it."""
+
+    template_name = "emulation/self_assessment.html"
+
+    @cached_property
+    def unit(self) -> Unit:
+        unit = get_object_or_404(Unit, code=self.kwargs["code"])
+        if not (self.access.can_write_unit(unit.pk) or self.access.can_read_unit(unit.pk)):
+            raise PermissionDenied(_("You may open the self-assessment of your own units only."))
+        return unit
+
+    @cached_property
+    def assessment(self) -> SelfAssessment | None:
+        return (
+            SelfAssessment.objects.filter(year=self.year, unit=self.unit)
+            .select_related("submitted_by", "reviewed_by")
+            .first()
+        )
+
+    @property
+    def may_write(self) -> bool:
+        return self.access.can_write_unit(self.unit.pk) and not self.year.is_finalised
+
+    @property
+    def may_review(self) -> bool:
+        return selectors.may_manage(self.access) and not self.year.is_finalised
+
+    def criteria(self):
+        return Criterion.objects.filter(year=self.year, metric="").order_by("position", "pk")
+
+    def lines(self):
+        if self.assessment is None:
+            return []
+        return list(self.assessment.lines.select_related("criterion").order_by("criterion__position", "pk"))
+
+    def assessment_form(self, data=None, files=None):
+        initial = {"comments": self.assessment.comments if self.assessment else ""}
+        for line in self.lines():
+            initial[f"points_{line.criterion.code}"] = line.claimed_points
+            initial[f"evidence_{line.criterion.code}"] = line.evidence
+        return SelfAssessmentForm(data, files, initial=initial, criteria=self.criteria())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        status = self.assessment.status if self.assessment else AssessmentStatus.DRAFT
+        if status == AssessmentStatus.DRAFT and self.may_write:
+            context.setdefault("form", self.assessment_form())
+        if status == AssessmentStatus.SUBMITTED and self.may_review:
+            context.setdefault("review_form", ReviewForm(lines=self.lines()))
+        context.update(
+            unit=self.unit,
+            assessment=self.assessment,
+            status=status,
+            status_label=AssessmentStatus(status).label,
+            lines=self.lines(),
+            files=list(self.assessment.files.defer("data")) if self.assessment else [],
+            audit=[
+                (entry, selectors.audit_changes(entry))
+                for entry in selectors.audit_trail(self.year).filter(
+                    unit=self.unit, action__in=[AuditAction.SELF_ASSESSMENT, AuditAction.REVIEW]
+                )
+            ],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        if action in ("save", "submit") and self.may_write:
+            return self.save(request, submit=action == "submit")
+        if action == "review" and self.may_review:
+            form = ReviewForm(request.POST, lines=self.lines())
+            if form.is_valid():
+                return self.run(
+                    form,
+                    "review_form",
+                    lambda: services.self_assessment_review(
+                        year=self.year.year, unit=self.unit, decisions=form.decisions(), by=request.user
+                    ),
+                    _("Reviewed: the points kept are the unit's manual points."),
+                )
+            return self.render_to_response(self.get_context_data(review_form=form), status=400)
+        raise PermissionDenied
+
+    def save(self, request, *, submit: bool):
+        form = self.assessment_form(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+
+        def write():
+            services.self_assessment_save(
+                year=self.year.year,
+                unit=self.unit,
+                claims=form.claims(),
+                comments=form.cleaned_data["comments"],
+                by=request.user,
+            )
+            upload = form.cleaned_data.get("file")
+            if upload is not None:
+                try:
+                    services.evidence_file_add(
+                        year=self.year.year, unit=self.unit, name=upload.name, content=upload.read(), by=request.user
+                    )
+                except ValidationError as error:
+                    raise ValidationError({"file": error.message_dict.get("file", error.messages)}) from error
+            if submit:
+                services.self_assessment_submit(year=self.year.year, unit=self.unit, by=request.user)
+
+        done = _("Submitted to the ministry office.") if submit else _("Saved as a draft.")
+        return self.run(form, "form", write, done)
+
+    def run(self, form, name, write, done):
+        try:
+            with transaction.atomic():
+                write()
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            return self.render_to_response(self.get_context_data(**{name: form}, conflict=error.message), status=409)
+        else:
+            messages.success(self.request, done)
+            return redirect("emulation:self_assessment", year=self.year.year, code=self.unit.code)
+        return self.render_to_response(self.get_context_data(**{name: form}), status=400)
+
+
+class EvidenceFileView(SelfAssessmentView):
+    """An evidence file of a self-assessment, for whoever may open that self-assessment."""
+
+    def get(self, request, *args, **kwargs):
+        item = get_object_or_404(
+            EvidenceFile, pk=self.kwargs["file"], assessment__year=self.year, assessment__unit=self.unit
+        )
+        response = HttpResponse(bytes(item.data), content_type=item.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{item.name}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
