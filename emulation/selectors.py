@@ -273,3 +273,29 @@ def audit_changes(entry: AuditEntry) -> list[str]:
 
 def _status(value) -> str:
     return str(YearStatus(value).label) if value in YearStatus.values else "—"
+
+
+def own_scores(user) -> list[tuple[LeaderScore, list[PeriodScore]]]:
+    """The head scores of the person the user is (``Person.user``), newest year first, each with its
+    months in order (two queries)."""
+    scores = list(
+        LeaderScore.objects.filter(tenure__person__user=user)
+        .select_related("year", "unit", "tenure__person")
+        .order_by("-year__year", "window_start")
+    )
+    months: dict[tuple[int, int], list[PeriodScore]] = {}
+    for item in (
+        PeriodScore.objects.filter(tenure__in=[score.tenure_id for score in scores], kind="month")
+        .select_related("year")
+        .order_by("number")
+    ):
+        months.setdefault((item.year_id, item.tenure_id), []).append(item)
+    return [(score, months.get((score.year_id, score.tenure_id), [])) for score in scores]
+
+
+def months_of(year: EmulationYear, tenure_ids: list[int]) -> dict[int, list[PeriodScore]]:
+    """``{tenure id: its month scores in order}`` for the heads given (one query)."""
+    result: dict[int, list[PeriodScore]] = {}
+    for item in PeriodScore.objects.filter(year=year, tenure_id__in=tenure_ids, kind="month").order_by("number"):
+        result.setdefault(item.tenure_id, []).append(item)
+    return result

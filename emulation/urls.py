@@ -5,8 +5,10 @@ from . import views
 app_name = "emulation"
 urlpatterns = [
     path("", views.YearListView.as_view(), name="years"),
+    path("me/", views.OwnScoresView.as_view(), name="own"),
     path("<int:year>/", views.YearDetailView.as_view(), name="year"),
     path("<int:year>/export.xlsx", views.ExportView.as_view(), name="export"),
+    path("<int:year>/tracking.xlsx", views.TrackingExportView.as_view(), name="tracking"),
     path("<int:year>/compute/", views.ComputeView.as_view(), name="compute"),
     path("<int:year>/scheme/", views.SchemeEditView.as_view(), name="scheme"),
     path("<int:year>/manual/", views.ManualScoreView.as_view(), name="manual"),

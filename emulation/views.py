@@ -185,17 +185,40 @@ class ExportView(EmulationReaderMixin, View):
         year, access = self.year, self.access
         with_criteria = access.read_all
         unit_scores = selectors.unit_ranking(year, access)
+        leader_scores = selectors.leader_ranking(year, access)
         if with_criteria:
             unit_scores = unit_scores.prefetch_related("lines")
+            leader_scores = leader_scores.prefetch_related("lines")
         content = exports.ranking_xlsx(
             year=year,
             unit_scores=list(unit_scores),
-            leader_scores=list(selectors.leader_ranking(year, access)),
+            leader_scores=list(leader_scores),
             criteria=list(year.criteria.order_by("position", "pk")) if with_criteria else [],
             generated_on=timezone.localdate(),
         )
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="thi-dua-{year.year}.xlsx"'
+        return response
+
+
+class TrackingExportView(EmulationReaderMixin, View):
+    """The heads' monthly tracking sheet (Excel): the heads whose breakdown the user may read."""
+
+    def get(self, request, *args, **kwargs):
+        year, access = self.year, self.access
+        leader_scores = [
+            score
+            for score in selectors.leader_ranking(year, access).prefetch_related("lines")
+            if selectors.may_read_breakdown(access, score.unit_id)
+        ]
+        content = exports.tracking_xlsx(
+            year=year,
+            leader_scores=leader_scores,
+            months=selectors.months_of(year, [score.tenure_id for score in leader_scores]),
+            generated_on=timezone.localdate(),
+        )
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="theo-doi-hang-thang-{year.year}.xlsx"'
         return response
 
 
@@ -708,3 +731,14 @@ class EvidenceFileView(SelfAssessmentView):
         response["Content-Disposition"] = f'attachment; filename="{item.name}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class OwnScoresView(LoginRequiredMixin, TemplateView):
+    """A head's own scores, year by year, and their history month by month."""
+
+    template_name = "emulation/own_scores.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["scores"] = selectors.own_scores(self.request.user)
+        return context

@@ -262,3 +262,63 @@ class TestHeadsPage:
     def test_only_the_office_opens_it(self, decree_year, client, officer_a):
         client.force_login(officer_a)
         assert client.get(self.PAGE).status_code == 403
+
+
+def test_a_head_sees_their_own_score_month_by_month(decree_year, head, clean_work, office_staff, client):
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="hai")
+    head.person.user = user
+    head.person.save()
+    assess(head, office_staff)
+    services.emulation_compute(year=YEAR, today=TODAY)
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    response = client.get("/emulation/me/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count("<tr data-month=") == 12
+    [(score, months)] = response.context["scores"]
+    assert score.tenure == head and [month.number for month in months] == list(range(1, 13))
+
+
+def test_someone_who_heads_nothing_sees_an_empty_page(client, officer_a):
+    client.force_login(officer_a)
+    assert 'id="no-own-scores"' in client.get("/emulation/me/").content.decode()
+
+
+def test_the_excel_files_show_every_line_and_the_decision(decree_year, head, clean_work, office_staff, unit_a, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    assess(head, office_staff, general="25")
+    rate(unit_a, office_staff, not_completed=1)
+    services.disqualifier_record(
+        year=YEAR,
+        kind=DisqualifierKind.SANCTION,
+        unit=unit_a,
+        tenure=head,
+        decision_number="88/QĐ-BYT",
+        decision_date=D(2026, 9, 15),
+        by=office_staff,
+    )
+    services.emulation_compute(year=YEAR, today=TODAY)
+    client.force_login(office_staff)
+    workbook = load_workbook(io.BytesIO(client.get(f"/emulation/{YEAR}/export.xlsx").content))
+    leaders = [row for row in workbook["Lãnh đạo"].iter_rows(values_only=True) if any(row)]
+    assert leaders[3][8:14] == (
+        "Tiêu chí chung (tối đa 30.00)",
+        "Kết quả thực hiện nhiệm vụ: số lượng (tối đa 14.00)",
+        "Kết quả thực hiện nhiệm vụ: chất lượng (tối đa 14.00)",
+        "Kết quả thực hiện nhiệm vụ: tiến độ (tối đa 14.00)",
+        "Kết quả hoạt động của đơn vị (tối đa 14.00)",
+        "Năng lực tổ chức triển khai thực hiện nhiệm vụ (tối đa 14.00)",
+    )
+    assert leaders[4][8:14] == (25.0, 14.0, 14.0, 14.0, 7.0, 14.0)
+    assert leaders[4][7] == "Không hoàn thành nhiệm vụ"
+    assert leaders[4][-1] == "Bị xử lý kỷ luật: Quyết định số 88/QĐ-BYT ngày 15/09/2026"
+    tracking = load_workbook(io.BytesIO(client.get(f"/emulation/{YEAR}/tracking.xlsx").content))
+    months = [row for row in tracking["QLD Hoàng Văn Hải"].iter_rows(values_only=True) if any(row)]
+    assert months[3][3] == "Tiêu chí chung (tối đa 30.00)"
+    assert months[-1][-1] == "Bị xử lý kỷ luật: Quyết định số 88/QĐ-BYT ngày 15/09/2026"

@@ -184,13 +184,57 @@ class TestExcel:
             "Xếp loại",
             "Tiêu chí on-time (tối đa 60.00)",
             "Tiêu chí reform (tối đa 40.00)",
+            "Xếp loại theo điểm",
+            "Tỷ lệ hồ sơ chậm tiến độ (%)",
+            "Căn cứ xếp loại",
         )
-        assert units[4] == (1, "ATTP", "Cục An toàn thực phẩm", 95.5, "Hoàn thành xuất sắc nhiệm vụ", 60.0, 35.5)
-        assert units[6] == (3, "QLD_KD", "Phòng Quản lý kinh doanh dược", 0.0, "Không hoàn thành nhiệm vụ", None, 0.0)
+        assert units[4] == (
+            1,
+            "ATTP",
+            "Cục An toàn thực phẩm",
+            95.5,
+            "Hoàn thành xuất sắc nhiệm vụ",
+            60.0,
+            35.5,
+            "Hoàn thành xuất sắc nhiệm vụ",
+            0.0,
+            None,
+        )
+        assert units[6][:7] == (
+            3,
+            "QLD_KD",
+            "Phòng Quản lý kinh doanh dược",
+            0.0,
+            "Không hoàn thành nhiệm vụ",
+            None,
+            0.0,
+        )
+        # QLD: 33.33 points, "not completed" by the points already; half its dossiers late.
+        assert units[5][7:] == ("Không hoàn thành nhiệm vụ", 50.0, None)
+        assert "Quyết định của Hội đồng thi đua, khen thưởng số 01/QĐ-HĐTĐKT ngày 16/12/2026" in units[2][0]
         leaders = [row for row in workbook["Lãnh đạo"].iter_rows(values_only=True) if any(row)]
+        assert leaders[3][8:10] == ("Tiêu chí on-time (tối đa 60.00)", "Tiêu chí reform (tối đa 40.00)")
         assert leaders[4][:3] == (1, "Vũ Tuấn Cường", "QLD – Cục Quản lý Dược")
         assert leaders[5][0] is None
-        assert leaders[5][-1] == "Không xếp loại (thời gian giữ chức vụ chưa đủ)"
+        assert leaders[5][7] == "Không xếp loại (thời gian giữ chức vụ chưa đủ)"
+
+    def test_the_monthly_tracking_sheet_has_a_sheet_per_head(self, ranked, client, office_staff):
+        client.force_login(office_staff)
+        response = client.get(f"/emulation/{YEAR}/tracking.xlsx")
+        assert response["Content-Disposition"] == 'attachment; filename="theo-doi-hang-thang-2026.xlsx"'
+        workbook = load_workbook(io.BytesIO(response.content))
+        assert workbook.sheetnames == ["Tổng hợp", "QLD Vũ Tuấn Cường", "ATTP Trần Văn Mới"]
+        summary = [row for row in workbook["Tổng hợp"].iter_rows(values_only=True) if any(row)]
+        assert summary[3][:3] == ("Họ và tên", "Đơn vị", "Tháng 1")
+        assert summary[4][:2] == ("Vũ Tuấn Cường", "QLD")
+        months = [row for row in workbook["QLD Vũ Tuấn Cường"].iter_rows(values_only=True) if any(row)]
+        assert months[3][:4] == ("Tháng", "Từ ngày", "Đến ngày", "Tiêu chí on-time (tối đa 60.00)")
+        assert [row[0] for row in months[4:]] == [f"Tháng {number}" for number in range(1, 13)]
+
+    def test_an_officer_gets_the_tracking_of_their_own_units_heads_only(self, ranked, client, officer_b):
+        client.force_login(officer_b)
+        workbook = load_workbook(io.BytesIO(client.get(f"/emulation/{YEAR}/tracking.xlsx").content))
+        assert workbook.sheetnames == ["Tổng hợp", "ATTP Trần Văn Mới"]
 
     def test_names_that_look_like_formulas_stay_text(self, ranked, client, office_staff, unit_b):
         """Issue 14, item 5: a unit named like a formula must not become a live one in the workbook."""
@@ -212,8 +256,17 @@ class TestExcel:
         workbook = load_workbook(io.BytesIO(client.get(f"/emulation/{YEAR}/export.xlsx").content))
         rows = [row for row in workbook["Đơn vị"].iter_rows(values_only=True) if any(row)]
         assert rows[3:] == [
-            ("Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Tổng điểm", "Xếp loại"),
-            (2, "QLD", "Cục Quản lý Dược", 33.33, "Không hoàn thành nhiệm vụ"),
+            (
+                "Xếp hạng",
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Tổng điểm",
+                "Xếp loại",
+                "Xếp loại theo điểm",
+                "Tỷ lệ hồ sơ chậm tiến độ (%)",
+                "Căn cứ xếp loại",
+            ),
+            (2, "QLD", "Cục Quản lý Dược", 33.33, "Không hoàn thành nhiệm vụ", "Không hoàn thành nhiệm vụ", 50.0, None),
         ]
 
 
