@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import EmulationYear, LeaderScore, UnitScore
+from ..models import EmulationYear, LeaderScore, PeriodScore, UnitScore
 
 
 class YearSerializer(serializers.ModelSerializer):
@@ -90,21 +90,44 @@ class LeaderScoreSerializer(ScoreFields):
         return request.build_absolute_uri(url) if request else url
 
 
+class PeriodSerializer(serializers.ModelSerializer):
+    """A month's or a quarter's score, from the same rollups as the year."""
+
+    total = serializers.FloatField(allow_null=True, help_text=_("Out of 100."))
+    behind_share = serializers.FloatField(allow_null=True, help_text=_("Dossiers behind schedule, in percent."))
+
+    class Meta:
+        model = PeriodScore
+        fields = ["kind", "number", "window_start", "window_end", "total", "band", "behind_share", "band_reason"]
+
+
 class BreakdownFields(serializers.Serializer):
     points = serializers.FloatField(help_text=_("Sum of the points of the applicable criteria."))
     applicable_max = serializers.FloatField(help_text=_("Sum of the maximum points of the applicable criteria."))
+    band_by_points = serializers.CharField(help_text=_("The band the points alone reach."))
+    behind_share = serializers.FloatField(allow_null=True, help_text=_("Dossiers behind schedule, in percent."))
+    band_reason = serializers.CharField(help_text=_("The decision that forced “not completed”, if any."))
     criteria = serializers.SerializerMethodField()
+    periods = serializers.SerializerMethodField()
 
     @extend_schema_field(LineSerializer(many=True))
     def get_criteria(self, obj):
         return LineSerializer(self.context["lines"], many=True, context=self.context).data
 
+    @extend_schema_field(PeriodSerializer(many=True))
+    def get_periods(self, obj):
+        periods = self.context["periods"]
+        return PeriodSerializer([*periods.get("month", []), *periods.get("quarter", [])], many=True).data
+
+
+DETAIL_FIELDS = ["points", "applicable_max", "band_by_points", "behind_share", "band_reason", "criteria", "periods"]
+
 
 class UnitScoreDetailSerializer(BreakdownFields, UnitScoreSerializer):
     class Meta(UnitScoreSerializer.Meta):
-        fields = [*UnitScoreSerializer.Meta.fields, "points", "applicable_max", "criteria"]
+        fields = [*UnitScoreSerializer.Meta.fields, *DETAIL_FIELDS]
 
 
 class LeaderScoreDetailSerializer(BreakdownFields, LeaderScoreSerializer):
     class Meta(LeaderScoreSerializer.Meta):
-        fields = [*LeaderScoreSerializer.Meta.fields, "points", "applicable_max", "criteria"]
+        fields = [*LeaderScoreSerializer.Meta.fields, *DETAIL_FIELDS]

@@ -68,7 +68,11 @@ class YearScoped(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                 message=_("You may read the breakdown of unit %(code)s's scores only if you may read that unit.")
                 % {"code": score.unit.code},
             )
-        context = {**self.get_serializer_context(), "lines": selectors.breakdown(score)}
+        context = {
+            **self.get_serializer_context(),
+            "lines": selectors.breakdown(score),
+            "periods": selectors.period_scores(score),
+        }
         return Response(self.detail_serializer_class(score, context=context).data)
 
 

@@ -90,6 +90,10 @@ class TestUnitBreakdown:
     def test_the_detail_explains_every_criterion_down_to_the_dossiers(self, ranked, client_for, office_staff):
         body = client_for(office_staff).get(f"{BASE}/units/QLD/").json()
         assert (body["unit"], body["total"], body["points"], body["applicable_max"]) == ("QLD", 33.33, 33.33, 100.0)
+        assert (body["band_by_points"], body["behind_share"], body["band_reason"]) == ("not_completed", 50.0, "")
+        months = [item for item in body["periods"] if item["kind"] == "month"]
+        assert [item["number"] for item in months] == list(range(1, 13))
+        assert [item["number"] for item in body["periods"] if item["kind"] == "quarter"] == [1, 2, 3, 4]
         on_time_line, reform = body["criteria"]
         assert {key: on_time_line[key] for key in ("code", "status", "value", "target", "points", "max_points")} == {
             "code": "on-time",
