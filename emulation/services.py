@@ -1443,6 +1443,27 @@ def self_assessment_submit(*, year: int, unit: Unit, by) -> SelfAssessment:
     return item
 
 
+@transaction.atomic
+def self_assessment_write(
+    *,
+    year: int,
+    unit: Unit,
+    claims: list[Claim],
+    comments: str,
+    by,
+    file: tuple[str, bytes] | None = None,
+    submit: bool = False,
+) -> SelfAssessment:
+    """What the unit's page sends in one go: save the draft, attach a file (``(name, content)``),
+    and submit when asked; all or nothing. A file's refusal is reported on the ``file`` field."""
+    item = self_assessment_save(year=year, unit=unit, claims=claims, comments=comments, by=by)
+    if file is not None:
+        evidence_file_add(year=year, unit=unit, name=file[0], content=file[1], by=by)
+    if submit:
+        item = self_assessment_submit(year=year, unit=unit, by=by)
+    return item
+
+
 @dataclass(frozen=True)
 class ReviewDecision:
     """The points the office keeps on one line, and why when they differ from the claim."""

@@ -10,7 +10,6 @@ from functools import cached_property
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -684,32 +683,25 @@ class SelfAssessmentView(EmulationReaderMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
 
+        upload = form.cleaned_data.get("file")
+
         def write():
-            services.self_assessment_save(
+            services.self_assessment_write(
                 year=self.year.year,
                 unit=self.unit,
                 claims=form.claims(),
                 comments=form.cleaned_data["comments"],
+                file=(upload.name, upload.read()) if upload is not None else None,
+                submit=submit,
                 by=request.user,
             )
-            upload = form.cleaned_data.get("file")
-            if upload is not None:
-                try:
-                    services.evidence_file_add(
-                        year=self.year.year, unit=self.unit, name=upload.name, content=upload.read(), by=request.user
-                    )
-                except ValidationError as error:
-                    raise ValidationError({"file": error.message_dict.get("file", error.messages)}) from error
-            if submit:
-                services.self_assessment_submit(year=self.year.year, unit=self.unit, by=request.user)
 
         done = _("Submitted to the ministry office.") if submit else _("Saved as a draft.")
         return self.run(form, "form", write, done)
 
     def run(self, form, name, write, done):
         try:
-            with transaction.atomic():
-                write()
+            write()
         except ValidationError as error:
             add_service_errors(form, error)
         except ConflictError as error:
