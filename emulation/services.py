@@ -27,7 +27,16 @@ from stats.selectors import Form06Row, form06
 from units.models import Tenure, Unit
 
 from . import scoring, selectors
-from .choices import AssessmentStatus, AuditAction, Band, DisqualifierKind, HeadMethod, LineStatus, YearStatus
+from .choices import (
+    AssessmentStatus,
+    AuditAction,
+    Band,
+    DisqualifierKind,
+    HeadMethod,
+    LineStatus,
+    YearRule,
+    YearStatus,
+)
 from .metrics import CATALOGUE_METRICS, METRICS, CatalogueCounts, behind_schedule
 from .models import (
     AuditEntry,
@@ -1037,7 +1046,8 @@ def emulation_seed_demo_scheme(*, year: int) -> EmulationYear:
         record = emulation_year_create(year=year)
     if record.criteria.exists():
         return record
-    return scheme_update(
+    under_decree = year >= DECREE_335_FROM
+    record = scheme_update(
         year=year,
         criteria=[
             CriterionInput(
@@ -1054,7 +1064,47 @@ def emulation_seed_demo_scheme(*, year: int) -> EmulationYear:
         good_min=record.good_min,
         completed_min=record.completed_min,
         min_tenure_months=record.min_tenure_months,
+        year_rule=YearRule.MONTH_MEAN if under_decree else YearRule.WHOLE_YEAR,
     )
+    if under_decree:
+        record = head_settings_update(year=year, head_method=HeadMethod.DECREE_335)
+        _seed_demo_heads(record)
+    return record
+
+
+# Decree 335/2025/NĐ-CP is in force from 1 January 2026: the demo scores 2026 on, by it.
+DECREE_335_FROM = 2026
+DEMO_EVIDENCE = "Dữ liệu minh hoạ (demo)"
+
+
+def _seed_demo_heads(record: EmulationYear) -> None:
+    """Illustrative inputs of the heads of a demo year under the decree: points by hand for every
+    head, and a staff rating of the year for every scored unit (one "not completed" in every third)."""
+    period = record.period
+    for tenure in Tenure.objects.heads().overlapping(period.date_from, period.date_to).select_related("unit"):
+        head_assessment_set(
+            year=record.year,
+            tenure=tenure,
+            general_points=Decimal(27),
+            general_evidence=DEMO_EVIDENCE,
+            organisation_percent=Decimal(90),
+            organisation_evidence=DEMO_EVIDENCE,
+            by=None,
+        )
+    for index, unit in enumerate(scorable_units()):
+        staff_rating_record(
+            year=record.year,
+            unit=unit,
+            kind=PeriodKind.YEAR,
+            number=1,
+            outstanding=1,
+            good=6,
+            completed=2,
+            not_completed=1 if index % 3 == 2 else 0,
+            document_number=f"{index + 1}/QĐ-{unit.code} (minh hoạ)",
+            document_date=period.date_to,
+            by=None,
+        )
 
 
 # --- Heads, staff ratings, disqualifiers, quota exceptions (Decree 335/2025) ----------------------

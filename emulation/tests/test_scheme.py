@@ -1,5 +1,6 @@
 """The scoring scheme: criteria adding up to 100, targets, bands, copies, manual points, the demo scheme."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -231,3 +232,18 @@ def test_the_demo_scheme_adds_up_to_100_and_is_left_alone_once_made(db):
 
     services.emulation_seed_demo_scheme(year=YEAR)
     assert Criterion.objects.count() == 7
+
+
+def test_the_demo_scores_2026_by_decree_335_with_illustrative_inputs(db, unit_a):
+    from emulation.choices import HeadMethod, YearRule
+    from emulation.models import HeadAssessment, StaffRating
+    from tests.factories import ProcedureFactory, TenureFactory
+
+    ProcedureFactory(unit=unit_a)
+    head = TenureFactory(unit=unit_a, start_date=datetime.date(2025, 1, 1))
+    record = services.emulation_seed_demo_scheme(year=2026)
+    assert (record.head_method, record.year_rule) == (HeadMethod.DECREE_335, YearRule.MONTH_MEAN)
+    assert HeadAssessment.objects.get(tenure=head).general_points == Decimal(27)
+    assert StaffRating.objects.get(unit=unit_a).document_number.endswith("(minh hoạ)")
+    earlier = services.emulation_seed_demo_scheme(year=2025)
+    assert (earlier.head_method, earlier.year_rule) == (HeadMethod.SCHEME, YearRule.WHOLE_YEAR)
