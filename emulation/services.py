@@ -616,7 +616,11 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
 
     against_units, against_heads = _disqualifiers(record)
     decree = record.head_method == HeadMethod.DECREE_335
-    assessments = {item.tenure_id: item for item in HeadAssessment.objects.filter(year=record)} if decree else {}
+    assessments = (
+        {item.tenure_id: item for item in HeadAssessment.objects.filter(year=record).select_related("by")}
+        if decree
+        else {}
+    )
     ratings: dict[int, list[StaffRating]] = {}
     if decree:
         for rating in StaffRating.objects.filter(year=record).select_related("year").order_by("kind", "number"):
@@ -762,6 +766,12 @@ def _head_line(position: int, code: str, max_points: Decimal, metric: str = "") 
     )
 
 
+def _scored_by(assessment: HeadAssessment) -> str:
+    """Who judged a head's points and when, as the record keeps it (Vietnamese)."""
+    who = (assessment.by.get_full_name() or assessment.by.get_username()) if assessment.by else "—"
+    return f"Người chấm: {who}, {timezone.localtime(assessment.at):%d/%m/%Y %H:%M}"
+
+
 def _set_percent(line: CriterionScore, value: Decimal | None) -> None:
     if value is None:
         line.status = LineStatus.NOT_APPLICABLE
@@ -781,7 +791,7 @@ def _head_lines(
         general.status, general.points = LineStatus.MANUAL_MISSING, Decimal(0)
     else:
         general.status, general.points = LineStatus.MANUAL, assessment.general_points
-        general.evidence = assessment.general_evidence
+        general.evidence = f"{assessment.general_evidence}\n{_scored_by(assessment)}"
     lines = [general]
     maxima = scoring.split_points(REQUIRED_TOTAL - record.general_max, record.task_weights())
     for position, (code, max_points) in enumerate(maxima.items(), 1):
@@ -823,7 +833,7 @@ def _head_lines(
             else:
                 line.status, line.value = LineStatus.MANUAL, assessment.organisation_percent
                 line.points = scoring.percent_points(assessment.organisation_percent, max_points)
-                line.evidence = assessment.organisation_evidence
+                line.evidence = f"{assessment.organisation_evidence}\n{_scored_by(assessment)}"
         lines.append(line)
     return lines
 

@@ -82,6 +82,7 @@ def test_a_head_on_100_points_general_30_and_task_results_70(decree_year, head, 
         Decimal("30.00"),
         Decimal("30.00"),
     )
+    assert lines["general"].evidence.startswith("Biên bản họp đơn vị ngày 10/12/2026\nNgười chấm: ")
     assert sum(line.max_points for line in lines.values()) == Decimal(100)
     assert [lines[code].max_points for code in ("quantity", "quality", "timeliness")] == [Decimal("14.00")] * 3
     assert (score.total, score.band) == (Decimal("100.00"), Band.OUTSTANDING)
