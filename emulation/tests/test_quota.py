@@ -139,3 +139,29 @@ class TestFinalisePage:
         ok = client.post(self.PAGE, {"form": "council", "council-number": "09/QĐ-HĐ", "council-date": "2026-12-20"})
         assert ok.status_code == 302
         assert EmulationYear.objects.get(year=YEAR).council_decision_number == "09/QĐ-HĐ"
+
+
+def test_the_new_pages_cost_the_same_queries_for_13_heads_as_for_1(
+    ranked_heads, client, office_staff, django_assert_max_num_queries
+):
+    """The finalise page (quota), the heads page and the self-assessment list read a fixed number
+    of queries whatever the number of heads, ratings and units."""
+    for index in range(13):
+        unit = LeaderScore.objects.get(unit__code=f"V{index:02d}").unit
+        services.staff_rating_record(
+            year=YEAR,
+            unit=unit,
+            kind="year",
+            number=1,
+            outstanding=0,
+            good=5,
+            completed=1,
+            not_completed=0,
+            document_number=f"{index}/QĐ",
+            document_date=D(2026, 12, 1),
+            by=office_staff,
+        )
+    client.force_login(office_staff)
+    for path in ("finalise/", "heads/", "self-assessment/"):
+        with django_assert_max_num_queries(25):
+            assert client.get(f"/emulation/{YEAR}/{path}").status_code == 200
