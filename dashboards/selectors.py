@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,9 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from dossiers.models import Dossier
 from dossiers.selectors import overdue_days
 from stats import periods
-from stats.choices import StatsRunStatus
-from stats.models import StatsRun
-from stats.selectors import Form06Row, TrendPoint, form06, monthly_trend
+from stats.selectors import Coverage, Form06Row, TrendPoint, coverage, form06, monthly_trend
 from units.choices import MembershipRole
 from units.models import Membership, Unit
 from workdays.calendar import working_days_between
@@ -137,11 +135,6 @@ def trend_range(period: DashboardPeriod) -> tuple[datetime.date, datetime.date]:
     return start, period.date_to
 
 
-def computed_through() -> datetime.date | None:
-    """The last day the statistics have been computed for (by a successful run), if any."""
-    return StatsRun.objects.filter(status=StatsRunStatus.SUCCEEDED).aggregate(last=Max("date_to"))["last"]
-
-
 # --- Results ----------------------------------------------------------------------------------
 
 
@@ -192,12 +185,12 @@ class UnitDashboard:
     overdue: LiveList
     due_soon: LiveList
     emulation: EmulationSummary | None
-    computed_through: datetime.date | None
+    coverage: Coverage
 
     @property
     def incomplete(self) -> bool:
         """Whether some days of the period have no statistics yet."""
-        return self.computed_through is None or self.computed_through < self.period.date_to
+        return self.coverage.incomplete
 
 
 @dataclass
@@ -224,7 +217,7 @@ class MinistryDashboard:
     trend: list[TrendPoint]
     overdue_now: int
     due_soon_now: int
-    computed_through: datetime.date | None
+    coverage: Coverage
 
     @property
     def units_rated(self) -> int:
@@ -237,7 +230,8 @@ class MinistryDashboard:
 
     @property
     def incomplete(self) -> bool:
-        return self.computed_through is None or self.computed_through < self.period.date_to
+        """Whether some days of the period have no statistics yet."""
+        return self.coverage.incomplete
 
 
 # --- Selectors --------------------------------------------------------------------------------
@@ -293,7 +287,7 @@ def unit_dashboard(*, unit: Unit, unit_ids: list[int], period: DashboardPeriod, 
             in_scope.due_soon(on=today), lambda dossier: working_days_between(today, dossier.appointment_date)
         ),
         emulation=emulation_summary(unit, year=period.emulation_year),
-        computed_through=computed_through(),
+        coverage=coverage(period.date_from, period.date_to),
     )
 
 
@@ -370,7 +364,7 @@ def ministry_dashboard(*, period: DashboardPeriod, today: datetime.date) -> Mini
         trend=monthly_trend(date_from=trend_from, date_to=trend_to),
         overdue_now=sum(overdue_by_top.values()),
         due_soon_now=Dossier.objects.due_soon(on=today).count(),
-        computed_through=computed_through(),
+        coverage=coverage(period.date_from, period.date_to),
     )
 
 

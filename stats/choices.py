@@ -10,6 +10,7 @@ class StatsRunKind(models.TextChoices):
 
 
 class StatsRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")

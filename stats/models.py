@@ -86,7 +86,15 @@ class DailyStat(models.Model):
 
 
 class StatsRun(models.Model):
-    """One computation of the rollups (nightly task or backfill), shown to ministry office staff."""
+    """One computation of the rollups (nightly task or backfill), shown to ministry office staff.
+
+    A run computes its range chunk by chunk from ``date_from``; ``days_computed`` is its committed
+    progress (the days from ``date_from`` already rewritten), so a run whose worker died resumes
+    where it stopped. ``heartbeat_at`` moves at every chunk: a running run whose heartbeat is
+    older than ``STATS_RUN_STALL_SECONDS`` has lost its worker and is marked failed
+    (``stats.rollups.runs_sweep``). A run waiting for a worker (``queued``) is the outbox of the
+    task: it is sent again if the broker was down when it was created.
+    """
 
     kind = models.CharField(_("kind"), max_length=10, choices=StatsRunKind.choices)
     status = models.CharField(
@@ -99,6 +107,7 @@ class StatsRun(models.Model):
     days_computed = models.PositiveIntegerField(_("days computed"), default=0)
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     error = models.TextField(_("error"), blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("statistics run")
@@ -107,6 +116,26 @@ class StatsRun(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+
+class ComputedDay(models.Model):
+    """A day whose rollups have been computed at least once, and when last.
+
+    Written in the same transaction as the day's ``DailyStat`` rows, so it is true exactly when
+    they are; every report reads it to say which days of its range have no figures yet (a
+    backfill that died half-way leaves its later days out, whatever older runs covered).
+    """
+
+    day = models.DateField(_("day"), primary_key=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("computed day")
+        verbose_name_plural = _("computed days")
+        ordering = ["day"]
+
+    def __str__(self):
+        return self.day.isoformat()
 
 
 class RollupLock(models.Model):

@@ -28,8 +28,9 @@ interrupted leaves every day either fully old or fully new, and two runs never i
 import datetime
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from dossiers.choices import Channel, EventKind, Outcome, Timeliness
@@ -38,7 +39,7 @@ from feedback.models import Feedback, FeedbackEvent
 
 from .choices import StatsRunKind, StatsRunStatus
 from .feedback_rollups import feedback_rollup_days
-from .models import DailyStat, RollupLock, StatsRun
+from .models import ComputedDay, DailyStat, RollupLock, StatsRun
 
 CHUNK_DAYS = 31
 ONE_DAY = datetime.timedelta(days=1)
@@ -194,21 +195,44 @@ def _write_chunk(start: datetime.date, end: datetime.date, *, opening_from_rollu
         return cursor.rowcount
 
 
+def _mark_computed(start: datetime.date, end: datetime.date) -> None:
+    """Record the days [start, end] as computed now (inside the chunk's transaction)."""
+    now = timezone.now()
+    days = (start + datetime.timedelta(days=offset) for offset in range((end - start).days + 1))
+    ComputedDay.objects.bulk_create(
+        [ComputedDay(day=day, computed_at=now) for day in days],
+        update_conflicts=True,
+        unique_fields=["day"],
+        update_fields=["computed_at"],
+    )
+
+
+def _compute_chunk(start: datetime.date, end: datetime.date, *, opening_from_rollups: bool) -> int:
+    """Rewrite one chunk (inside the caller's transaction, under the rollup lock); returns the rows written."""
+    rows = _write_chunk(start, end, opening_from_rollups=opening_from_rollups)
+    # Feedback counts of the same days, in the same transaction (stats.feedback_rollups).
+    feedback_rollup_days(start, end)
+    _mark_computed(start, end)
+    return rows
+
+
+def _chunk_end(start: datetime.date, last: datetime.date) -> datetime.date:
+    return min(start + datetime.timedelta(days=CHUNK_DAYS - 1), last)
+
+
 def rollup_days(
     start: datetime.date, end: datetime.date, *, progress: Callable[[int], None] | None = None
 ) -> tuple[int, int]:
-    """Recompute the rollups of every day from ``start`` to ``end``; returns (days, rows)."""
+    """Recompute the rollups of every day from ``start`` to ``end``, outside any run; returns (days, rows)."""
     if end < start:
         raise ValueError("The end of the range is before its start.")
     days = rows_written = 0
     chunk_start = start
     while chunk_start <= end:
-        chunk_end = min(chunk_start + datetime.timedelta(days=CHUNK_DAYS - 1), end)
+        chunk_end = _chunk_end(chunk_start, end)
         with transaction.atomic():
             RollupLock.objects.select_for_update().get_or_create(pk=1)
-            rows = _write_chunk(chunk_start, chunk_end, opening_from_rollups=chunk_start > start)
-            # Feedback counts of the same days, in the same transaction (stats.feedback_rollups).
-            feedback_rollup_days(chunk_start, chunk_end)
+            rows = _compute_chunk(chunk_start, chunk_end, opening_from_rollups=chunk_start > start)
         chunk_days = (chunk_end - chunk_start).days + 1
         days += chunk_days
         rows_written += rows
@@ -218,24 +242,91 @@ def rollup_days(
     return days, rows_written
 
 
-def _recorded(run: StatsRun, work: Callable[[], tuple[int, int]]) -> StatsRun:
+def run_advance(run_pk: int, *, chunks: int | None = 1, progress: Callable[[int], None] | None = None) -> StatsRun:
+    """Compute the next ``chunks`` chunks of a run (all that remain if ``None``); returns the run.
+
+    Each chunk commits its rows, its ``ComputedDay`` marks and the run's progress together, so a
+    worker killed at any moment leaves the run resumable from its last committed chunk: calling
+    this again (a redelivered message) continues there. A run already succeeded is left alone; a
+    run the sweep marked failed for lack of heartbeat runs again. An error marks the run failed
+    and is raised.
+    """
+    StatsRun.objects.filter(pk=run_pk).exclude(status=StatsRunStatus.SUCCEEDED).update(
+        status=StatsRunStatus.RUNNING, heartbeat_at=timezone.now(), error="", finished_at=None
+    )
+    done = 0
     try:
-        run.days_computed, run.rows_written = work()
+        while chunks is None or done < chunks:
+            with transaction.atomic():
+                RollupLock.objects.select_for_update().get_or_create(pk=1)
+                run = StatsRun.objects.select_for_update().get(pk=run_pk)
+                start = run.date_from + datetime.timedelta(days=run.days_computed)
+                if run.status == StatsRunStatus.SUCCEEDED or start > run.date_to:
+                    break
+                end = _chunk_end(start, run.date_to)
+                rows = _compute_chunk(start, end, opening_from_rollups=start > run.date_from)
+                chunk_days = (end - start).days + 1
+                run.days_computed += chunk_days
+                run.rows_written += rows
+                run.heartbeat_at = timezone.now()
+                if end == run.date_to:
+                    run.status, run.finished_at = StatsRunStatus.SUCCEEDED, run.heartbeat_at
+                run.save(update_fields=["days_computed", "rows_written", "heartbeat_at", "status", "finished_at"])
+            done += 1
+            if progress:
+                progress(chunk_days)
     except Exception as error:
-        run.status, run.error, run.finished_at = StatsRunStatus.FAILED, repr(error), timezone.now()
-        run.save()
+        StatsRun.objects.filter(pk=run_pk).update(
+            status=StatsRunStatus.FAILED, error=repr(error), finished_at=timezone.now()
+        )
         raise
-    run.status, run.finished_at = StatsRunStatus.SUCCEEDED, timezone.now()
-    run.save()
-    return run
+    return StatsRun.objects.get(pk=run_pk)
+
+
+def run_queue_backfill(*, date_from: datetime.date, date_to: datetime.date) -> StatsRun:
+    """Record a backfill of [date_from, date_to] waiting for a worker (the task's outbox row)."""
+    if date_to < date_from:
+        raise ValueError("The end of the range is before its start.")
+    return StatsRun.objects.create(
+        kind=StatsRunKind.BACKFILL, status=StatsRunStatus.QUEUED, date_from=date_from, date_to=date_to
+    )
 
 
 def stats_backfill(
     *, date_from: datetime.date, date_to: datetime.date, progress: Callable[[int], None] | None = None
 ) -> StatsRun:
-    """Recompute a range of days (``compute_stats --from --to``); recorded as a run."""
-    run = StatsRun.objects.create(kind=StatsRunKind.BACKFILL, date_from=date_from, date_to=date_to)
-    return _recorded(run, lambda: rollup_days(date_from, date_to, progress=progress))
+    """Recompute a range of days here and now (``compute_stats --from --to``); recorded as a run."""
+    run = run_queue_backfill(date_from=date_from, date_to=date_to)
+    return run_advance(run.pk, chunks=None, progress=progress)
+
+
+def runs_sweep(*, now: datetime.datetime | None = None) -> tuple[list[int], list[int]]:
+    """Mark failed the running runs that stopped heartbeating; list the waiting runs to send again.
+
+    Returns (ids marked failed, ids of queued runs older than a minute, at most 100). A run is
+    stalled when its last heartbeat (or its start) is older than ``settings.STATS_RUN_STALL_SECONDS``:
+    its worker died and no redelivery has picked it up. A redelivered message later resumes it.
+    """
+    now = now or timezone.now()
+    stalled_before = now - datetime.timedelta(seconds=settings.STATS_RUN_STALL_SECONDS)
+    running = StatsRun.objects.filter(status=StatsRunStatus.RUNNING)
+    stalled = list(
+        running.filter(
+            Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at__isnull=True, started_at__lt=stalled_before)
+        ).values_list("pk", flat=True)
+    )
+    if stalled:
+        StatsRun.objects.filter(pk__in=stalled, status=StatsRunStatus.RUNNING).update(
+            status=StatsRunStatus.FAILED,
+            finished_at=now,
+            error=f"No sign of life from its worker for {settings.STATS_RUN_STALL_SECONDS} s: the worker stopped.",
+        )
+    waiting = list(
+        StatsRun.objects.filter(status=StatsRunStatus.QUEUED, started_at__lt=now - datetime.timedelta(minutes=1))
+        .order_by("started_at")
+        .values_list("pk", flat=True)[:100]
+    )
+    return stalled, waiting
 
 
 def nightly_range(*, today: datetime.date) -> tuple[datetime.date, datetime.date] | None:
@@ -266,5 +357,5 @@ def stats_nightly(*, today: datetime.date | None = None) -> StatsRun:
     """The nightly run: idempotent and safe to retry (it only ever rewrites whole days)."""
     today = today or timezone.localdate()
     start, end = nightly_range(today=today)
-    run = StatsRun.objects.create(kind=StatsRunKind.NIGHTLY, date_from=start, date_to=end)
-    return _recorded(run, lambda: rollup_days(start, end))
+    run = StatsRun.objects.create(kind=StatsRunKind.NIGHTLY, date_from=start, date_to=end, heartbeat_at=timezone.now())
+    return run_advance(run.pk, chunks=None)

@@ -9,13 +9,15 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.db.models.functions import TruncMonth
 
+from dossiers.models import Dossier
+from feedback.models import Feedback
 from procedures.models import Field, Procedure
 from units.models import Unit
 
-from .models import DailyStat, FeedbackDailyStat
+from .models import ComputedDay, DailyStat, FeedbackDailyStat
 
 GROUPINGS = {
     "unit": ("unit_id", Unit),
@@ -322,3 +324,57 @@ def feedback_figures(
         **{name: sum(getattr(figures, name) for figures in by_unit.values()) for name in FeedbackDailyStat.COUNT_FIELDS}
     )
     return per_unit, totals
+
+
+@dataclass
+class Coverage:
+    """Which days of a report's range have their statistics computed.
+
+    ``missing`` lists the ranges (first day, last day, both included) with no computed rollups:
+    a report shows zeros there, so every page and file built on the range says so.
+    """
+
+    date_from: datetime.date
+    date_to: datetime.date
+    missing: list[tuple[datetime.date, datetime.date]]
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.missing)
+
+    @property
+    def missing_days(self) -> int:
+        return sum((last - first).days + 1 for first, last in self.missing)
+
+    def text(self) -> str:
+        """The missing ranges as ``dd/mm/yyyy–dd/mm/yyyy, dd/mm/yyyy``, for pages and files."""
+        return ", ".join(
+            first.strftime("%d/%m/%Y") if first == last else f"{first:%d/%m/%Y}–{last:%d/%m/%Y}"
+            for first, last in self.missing
+        )
+
+
+def coverage(date_from: datetime.date, date_to: datetime.date) -> Coverage:
+    """The days of [date_from, date_to] whose rollups are not computed yet.
+
+    A day is computed when a run or ``rollup_days`` has written it (``ComputedDay``, committed with
+    the rows), or when it lies before the first day anything was received (dossier or feedback):
+    nothing can be counted there. The last successful run's end date is not trusted, since a
+    backfill that died half-way leaves holes before it. At most three queries, whatever the range
+    (a range is at most ``periods.MAX_RANGE_YEARS`` years of dates).
+    """
+    computed = set(ComputedDay.objects.filter(day__range=(date_from, date_to)).values_list("day", flat=True))
+    if len(computed) == (date_to - date_from).days + 1:
+        return Coverage(date_from, date_to, [])
+    firsts = [model.objects.aggregate(first=Min("received_on"))["first"] for model in (Dossier, Feedback)]
+    earliest = min((day for day in firsts if day), default=None)
+    missing: list[tuple[datetime.date, datetime.date]] = []
+    day = date_from
+    while day <= date_to:
+        if day not in computed and (earliest is not None and day >= earliest):
+            if missing and missing[-1][1] == day - ONE_DAY:
+                missing[-1] = (missing[-1][0], day)
+            else:
+                missing.append((day, day))
+        day += ONE_DAY
+    return Coverage(date_from, date_to, missing)

@@ -6,14 +6,13 @@ units the user may read; the period rules live in ``stats.periods`` and the file
 """
 
 import datetime
-from functools import cached_property, partial
+from functools import cached_property
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone, translation
@@ -27,10 +26,9 @@ from units.choices import UnitKind
 from units.models import Unit
 
 from . import form06 as layout
-from . import periods, tasks
-from .choices import StatsRunStatus
+from . import periods, rollups, tasks
 from .models import StatsRun
-from .selectors import form06
+from .selectors import coverage, form06
 
 CUSTOM = "custom"
 GROUP_CHOICES = [("unit", _("Unit")), ("field", _("Field")), ("procedure", _("Procedure"))]
@@ -197,9 +195,6 @@ class Form06View(ReportReaderMixin, TemplateView):
             return self.export(query, scope, units)
         with translation.override("vi"):  # an official document is Vietnamese whatever the interface language
             rows, totals = form06(**scope)
-        computed_through = StatsRun.objects.filter(status=StatsRunStatus.SUCCEEDED).aggregate(last=Max("date_to"))[
-            "last"
-        ]
         links = {}
         for name in EXPORTS:
             link = QueryDict(mutable=True)
@@ -230,8 +225,7 @@ class Form06View(ReportReaderMixin, TemplateView):
                 period_text=layout.period_text(
                     query["date_from"], query["date_to"], query["preset"].official_label if query["preset"] else ""
                 ),
-                computed_through=computed_through,
-                incomplete=computed_through is None or computed_through < query["date_to"],
+                coverage=coverage(query["date_from"], query["date_to"]),
                 export_links=links,
             )
         )
@@ -325,14 +319,22 @@ class StatsRunsView(LoginRequiredMixin, ListView):
             self.object_list = self.get_queryset()
             return self.render_to_response(self.get_context_data(recompute_form=form), status=400)
         date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-        # Robust: a broker that is down is logged rather than turning the page into an error; the
-        # run then simply does not appear in the list.
-        transaction.on_commit(
-            partial(tasks.compute_stats_range.delay, date_from.isoformat(), date_to.isoformat()), robust=True
-        )
-        messages.success(
-            request,
-            gettext("The statistics from %(start)s to %(end)s will be recomputed; the run appears below.")
-            % {"start": date_from.strftime("%d/%m/%Y"), "end": date_to.strftime("%d/%m/%Y")},
-        )
+        # The run is written first: it is the task's outbox. If the broker is down the page says so,
+        # and the sweep sends the run once the broker is back; nothing is lost and nothing fails.
+        run = rollups.run_queue_backfill(date_from=date_from, date_to=date_to)
+        days = {"start": date_from.strftime("%d/%m/%Y"), "end": date_to.strftime("%d/%m/%Y")}
+        if tasks.send_stats_run(run):
+            messages.success(
+                request,
+                gettext("The statistics from %(start)s to %(end)s will be recomputed; the run appears below.") % days,
+            )
+        else:
+            messages.warning(
+                request,
+                gettext(
+                    "The statistics from %(start)s to %(end)s will be recomputed, but the task queue is not "
+                    "answering now: the run waits below and starts within minutes of the queue's return."
+                )
+                % days,
+            )
         return redirect("reports:runs")

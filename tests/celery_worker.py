@@ -22,6 +22,11 @@ class RealWorker:
         self.queue = queue
         self.process = process
 
+    def pool_pids(self) -> list[int]:
+        """The worker's child processes (its prefork pool), from /proc (Linux)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
     def wait_for(self, condition: Callable[[], object], *, seconds: float = 90):
         """Poll ``condition`` until it returns something truthy; fail if the worker dies or is slow."""
         deadline = time.monotonic() + seconds
@@ -35,12 +40,15 @@ class RealWorker:
 
 
 @contextmanager
-def real_worker(*, queue: str | None = None, env: dict[str, str] | None = None) -> Iterator[RealWorker]:
+def real_worker(
+    *, queue: str | None = None, env: dict[str, str] | None = None, pool: str = "solo"
+) -> Iterator[RealWorker]:
     """A worker on a queue of its own, connected to this test's (committed) PostgreSQL database.
 
     Tasks sent with ``apply_async(queue=worker.queue)`` go through Redis to it; eager execution is
     switched off meanwhile. Two workers given the same ``queue`` share its tasks; ``env`` adds
-    environment variables (settings) for the worker process.
+    environment variables (settings) for the worker process. ``pool="prefork"`` runs the task in one
+    child process (``RealWorker.pool_pids``) instead of the worker's own.
     """
     queue = queue or f"test-{uuid.uuid4().hex[:8]}"
     settings_dict = connection.settings_dict
@@ -57,7 +65,8 @@ def real_worker(*, queue: str | None = None, env: dict[str, str] | None = None) 
             "-A",
             "config",
             "worker",
-            "--pool=solo",
+            f"--pool={pool}",
+            "--concurrency=1",
             "-Q",
             queue,
             "--loglevel=INFO",
@@ -75,5 +84,6 @@ def real_worker(*, queue: str | None = None, env: dict[str, str] | None = None) 
         yield RealWorker(queue, process)
     finally:
         app.conf.task_always_eager = True
-        process.terminate()
-        process.wait(timeout=30)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)

@@ -111,6 +111,20 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a task interrupted by a crash is redelivered; every task is idempotent
+# A pool process killed in the middle of a task (kill -9, out of memory) puts its message back on
+# the queue instead of acknowledging it as failed.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A message taken by a worker that died as a whole comes back after this many seconds. Long work is
+# split into short messages (a statistics backfill sends one message per chunk of days, seconds
+# each on a million dossiers), so this only has to exceed the longest single task and the longest
+# retry countdown (the outbox's backoff stays under 10 minutes).
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1, maximum=86400)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # Look for abandoned messages every few seconds (a cheap sorted-set read), not every 100 s.
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 2)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -122,6 +136,12 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-statistics": {
         "task": "dossiers.tasks.compute_nightly_stats",
         "schedule": crontab(hour=1, minute=0),
+    },
+    # Every five minutes: runs whose worker died are marked failed, and runs that could not be
+    # queued (broker down) are sent again.
+    "statistics-runs-sweep": {
+        "task": "stats.tasks.sweep_stats_runs",
+        "schedule": crontab(minute="*/5"),
     },
     # 01:30 local time, after the statistics: recompute every draft emulation year (finalised ones are frozen).
     "emulation-draft-years": {
@@ -210,6 +230,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Domain settings (DESIGN.md marks these configurable) -----------------------------------
 # A dossier received at or after this local time counts as received on the next working day.
+# A statistics run whose worker has given no sign of life for this long is marked failed (the
+# longest chunk takes seconds; see docs/statistics.md, "Runs that crash").
+STATS_RUN_STALL_SECONDS = env_int("STATS_RUN_STALL_SECONDS", 900, minimum=1, maximum=86400)
 TTHC_RECEIPT_CUTOFF = env_time("TTHC_RECEIPT_CUTOFF", "15:00")
 # An open dossier is "due soon" when at most this many working days remain.
 TTHC_DUE_SOON_WORKING_DAYS = env_int("TTHC_DUE_SOON_WORKING_DAYS", 2, minimum=0, maximum=30)
