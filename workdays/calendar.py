@@ -8,7 +8,8 @@ Bulk work (a nightly run over a million dossiers) must not loop over days, so th
 precomputed once per process as the sorted list of the ordinals of every working day in
 2000–2099; each question is then a binary search. The cache is dropped when an override changes:
 at once in the process that changed it, and in every other process (web workers, Celery) within
-``VERSION_CHECK_SECONDS`` through a version number in the shared Django cache.
+``VERSION_CHECK_SECONDS`` through a version number in the shared Django cache. While that cache
+is unavailable each process goes on with its own copy (``config.cache`` answers "unknown").
 """
 
 import datetime
@@ -134,7 +135,8 @@ _checked_at = 0.0
 
 
 def _shared_version():
-    return cache.get(VERSION_CACHE_KEY, 0)
+    """The calendar's version in the shared cache; ``None`` when unknown (absent, or the cache is down)."""
+    return cache.get(VERSION_CACHE_KEY)
 
 
 def _load() -> WorkCalendar:
@@ -151,7 +153,9 @@ def get_calendar() -> WorkCalendar:
         return _calendar
     version = _shared_version()
     with _lock:
-        if _calendar is None or version != _calendar_version:
+        # An unknown version (Redis down or emptied) keeps this process's copy. A change made while
+        # the cache is down reaches the other processes at the next change or at their restart.
+        if _calendar is None or (version is not None and version != _calendar_version):
             _calendar = _load()
             _calendar_version = version
         _checked_at = now
