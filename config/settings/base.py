@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (see README)."""
 
+import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     # The project's apps, bottom to top: an app imports only from the apps above it in this list
     # (checked by tests/test_architecture.py; docs/architecture.md has the map).
     "units",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a refused login (too many wrong passwords) into config.auth.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -170,6 +174,16 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Auth -----------------------------------------------------------------------------------
+# Login throttling by (account, client), counted in the database by django-axes (config/auth.py).
+AUTHENTICATION_BACKENDS = ["config.auth.ThrottledLoginBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("TTHC_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("TTHC_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=1440))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures only: no table of every successful login's address
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -41,7 +41,10 @@ class TokenRequestSerializer(StrictInput, serializers.Serializer):
     )
 
     def validate(self, attrs):
-        user = authenticate(self.context.get("request"), username=attrs["username"], password=attrs["password"])
+        request = self.context.get("request")
+        # The Django request under DRF's: login throttling (config/auth.py) marks a refusal on it.
+        django_request = getattr(request, "_request", request)
+        user = authenticate(django_request, username=attrs["username"], password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(_("The username or password is wrong."), code="authorization")
         attrs["user"] = user

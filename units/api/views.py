@@ -1,5 +1,6 @@
 """Units, tenures and the password-for-token exchange. Thin: resolve, check, call one service."""
 
+from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
@@ -36,8 +37,11 @@ class TokenObtainView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        # A token is a login: its signal clears the failed-login count (config/auth.py) and stamps last_login.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         token, key = api_token_create(
-            user=serializer.validated_data["user"],
+            user=user,
             name=serializer.validated_data["name"],
             inherit_user_scope=True,
             expires_at=timezone.now() + EXCHANGED_TOKEN_LIFETIME,
