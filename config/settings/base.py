@@ -247,6 +247,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "channel" or a "status": name each choice set after its own meaning.
+    "ENUM_NAME_OVERRIDES": {
+        "DossierChannelEnum": "dossiers.choices.Channel",
+        "DossierStatusEnum": "dossiers.choices.Status",
+        "FeedbackStatusEnum": "feedback.choices.Status",
+        "MessageChannelEnum": "notifications.choices.MessageChannel",
+        "MessageStatusEnum": "notifications.choices.MessageStatus",
+    },
 }
 
 # --- Domain settings (DESIGN.md marks these configurable) -----------------------------------
