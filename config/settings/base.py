@@ -180,7 +180,7 @@ AXES_FAILURE_LIMIT = env_int("TTHC_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=1
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("TTHC_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=1440))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "config.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # failures only: no table of every successful login's address
 AXES_VERBOSE = False

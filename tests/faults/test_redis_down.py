@@ -61,6 +61,12 @@ class PrivateRedis:
             self.process.wait(timeout=10)
 
 
+def reconnect_celery():
+    """Drop the app's broker connections, so the next message uses ``app.conf.broker_url`` as it is now."""
+    app.close()
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def private_redis():
     if shutil.which("redis-server") is None:
@@ -70,13 +76,13 @@ def private_redis():
     cache_setting = {"default": {"BACKEND": "config.cache.DegradingRedisCache", "LOCATION": URL}}
     previous = (app.conf.broker_url, app.conf.task_always_eager)
     with override_settings(CACHES=cache_setting):
-        app.close()
         app.conf.broker_url, app.conf.task_always_eager = URL, False
+        reconnect_celery()
         try:
             yield server
         finally:
             app.conf.broker_url, app.conf.task_always_eager = previous
-            app.close()
+            reconnect_celery()
             caches["default"].close()
             server.stop()
 
