@@ -13,7 +13,8 @@ def deploy_check(**overrides) -> subprocess.CompletedProcess:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SECURE_", "SESSION_", "CSRF_", "TTHC_TRUST", "DEBUG"))
+        # Settings of the deployment under test only (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+        if not key.startswith(("SECURE_", "SESSION_", "CSRF_", "TTHC_TRUST", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
