@@ -22,6 +22,14 @@ class HeadMethod(models.TextChoices):
     DECREE_335 = "decree_335", _("General criteria and task results (Decree 335/2025)")
 
 
+class TimelinessRule(models.TextChoices):
+    """How a head's timeliness is read from the unit's dossiers (docs/emulation.md "Heads")."""
+
+    WITH_PROGRESS = "with_progress", _("Mean of the chosen rate and the progress rate")
+    METRIC = "metric", _("The chosen rate alone")
+    DELAYS = "delays", _("Each late or overdue dossier loses a share of its points (per delay)")
+
+
 class DisqualifierKind(models.TextChoices):
     SANCTION = "sanction", _("Disciplinary sanction")
     CORRUPTION_WASTE = "corruption_waste", _("Unit dealt with for corruption or waste")

@@ -29,6 +29,7 @@ from .choices import (
     DisqualifierKind,
     HeadMethod,
     LineStatus,
+    TimelinessRule,
     YearRule,
     YearStatus,
 )
@@ -146,6 +147,22 @@ class EmulationYear(models.Model):
     )
     timeliness_metric = models.CharField(
         _("timeliness read from"), max_length=40, choices=metric_choices, default="on_time_rate"
+    )
+    timeliness_rule = models.CharField(
+        _("timeliness rule"),
+        max_length=20,
+        choices=TimelinessRule.choices,
+        default=TimelinessRule.WITH_PROGRESS,
+        help_text=_(
+            "DESIGN default: from the on-time and progress rates. Per delay: Decree 335/2025's 25 percent of a "
+            "dossier's timeliness points for each late or overdue dossier."
+        ),
+    )
+    delay_deduction = models.DecimalField(
+        _("deduction per delay (percent of one dossier's timeliness points)"),
+        **POINTS,
+        default=Decimal(25),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
     quality_counts_reappointments = models.BooleanField(
         _("an apology and re-appointment is a major error"), default=True

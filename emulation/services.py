@@ -16,7 +16,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.exceptions import ConflictError
@@ -34,6 +34,7 @@ from .choices import (
     DisqualifierKind,
     HeadMethod,
     LineStatus,
+    TimelinessRule,
     YearRule,
     YearStatus,
 )
@@ -780,6 +781,38 @@ def _set_percent(line: CriterionScore, value: Decimal | None) -> None:
         line.points = scoring.percent_points(value, line.max_points)
 
 
+def _timeliness_line(record: EmulationYear, row: Form06Row, position: int, max_points: Decimal) -> CriterionScore:
+    """A head's timeliness by the year's rule: the chosen rate, its mean with the progress rate
+    (DESIGN.md's default), or Decree 335/2025's deduction per delay (each dossier resolved late or
+    in progress overdue is one delay costing ``delay_deduction`` % of one dossier's points)."""
+    if record.timeliness_rule == TimelinessRule.DELAYS:
+        line = _head_line(position, "timeliness", max_points)
+        assigned = row.resolved_total + row.open_overdue
+        delays = row.resolved_late + row.open_overdue
+        line.numerator, line.denominator = assigned, assigned
+        _set_percent(line, scoring.deducted_percent(assigned, assigned, delays, record.delay_deduction))
+        line.evidence = (
+            f"{assigned} hồ sơ phải hoàn thành trong kỳ; {delays} lần chậm tiến độ "
+            f"({row.resolved_late} giải quyết quá hạn, {row.open_overdue} đang quá hạn), "
+            f"mỗi lần trừ {record.delay_deduction:.0f}% điểm tiến độ của hồ sơ đó"
+        )
+        return line
+    line = _head_line(position, "timeliness", max_points, record.timeliness_metric)
+    value, line.numerator, line.denominator = METRICS[record.timeliness_metric].rate(row, CatalogueCounts())
+    if record.timeliness_rule == TimelinessRule.WITH_PROGRESS and record.timeliness_metric != "progress_rate":
+        progress = METRICS["progress_rate"].rate(row, CatalogueCounts())[0]
+        with translation.override("vi"):  # the record's language, whatever the reader's
+            label = str(METRICS[record.timeliness_metric].label).lower()
+        line.evidence = (
+            f"Trung bình của {label} "
+            f"({'—' if value is None else f'{value:.2f}%'}) và tỷ lệ tiến độ "
+            f"({'—' if progress is None else f'{progress:.2f}%'})"
+        )
+        value = scoring.mean_total([value, progress])
+    _set_percent(line, value)
+    return line
+
+
 def _head_lines(
     record: EmulationYear, row: Form06Row, assessment: HeadAssessment | None, ratings: list[StaffRating]
 ) -> list[CriterionScore]:
@@ -795,11 +828,12 @@ def _head_lines(
     lines = [general]
     maxima = scoring.split_points(REQUIRED_TOTAL - record.general_max, record.task_weights())
     for position, (code, max_points) in enumerate(maxima.items(), 1):
-        if code in ("quantity", "timeliness"):
-            metric = record.quantity_metric if code == "quantity" else record.timeliness_metric
-            line = _head_line(position, code, max_points, metric)
-            value, line.numerator, line.denominator = METRICS[metric].rate(row, CatalogueCounts())
+        if code == "quantity":
+            line = _head_line(position, code, max_points, record.quantity_metric)
+            value, line.numerator, line.denominator = METRICS[record.quantity_metric].rate(row, CatalogueCounts())
             _set_percent(line, value)
+        elif code == "timeliness":
+            line = _timeliness_line(record, row, position, max_points)
         elif code == "quality":
             line = _head_line(position, code, max_points)
             reappointments = row.reappointments if record.quality_counts_reappointments else 0
@@ -1327,6 +1361,8 @@ HEAD_SETTINGS = (
     "weight_organisation",
     "quantity_metric",
     "timeliness_metric",
+    "timeliness_rule",
+    "delay_deduction",
     "quality_counts_reappointments",
     "quality_counts_unsatisfied",
     "error_deduction",

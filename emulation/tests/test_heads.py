@@ -323,3 +323,27 @@ def test_the_excel_files_show_every_line_and_the_decision(decree_year, head, cle
     months = [row for row in tracking["QLD Hoàng Văn Hải"].iter_rows(values_only=True) if any(row)]
     assert months[3][3] == "Tiêu chí chung (tối đa 30.00)"
     assert months[-1][-1] == "Bị xử lý kỷ luật: Quyết định số 88/QĐ-BYT ngày 15/09/2026"
+
+
+def test_timeliness_by_delays_takes_a_quarter_of_a_dossier_per_delay(
+    decree_year, head, unit_a, officer_a, office_staff
+):
+    from .conftest import late
+
+    procedure = procedure_of(unit_a)
+    for day in (D(2026, 2, 2), D(2026, 2, 9), D(2026, 2, 16)):
+        on_time(procedure, officer_a, day)
+    late(procedure, officer_a, D(2026, 3, 2))
+    roll_up()
+    services.head_settings_update(year=YEAR, timeliness_rule="delays")
+    services.emulation_compute(year=YEAR, today=TODAY)
+    line = lines_of(LeaderScore.objects.get(tenure=head))["timeliness"]
+    # 4 dossiers, one late: (4 − 0.25) / 4 = 93.75% (the on-time rate alone would give 75%).
+    assert (line.value, line.points) == (Decimal("93.75"), Decimal("13.13"))
+    assert "1 lần chậm tiến độ" in line.evidence
+    services.head_settings_update(year=YEAR, timeliness_rule="with_progress")
+    services.emulation_compute(year=YEAR, today=TODAY)
+    line = lines_of(LeaderScore.objects.get(tenure=head))["timeliness"]
+    # The default: the mean of the on-time rate (75%) and the progress rate (75%).
+    assert line.value == Decimal("75.00")
+    assert line.evidence.startswith("Trung bình của tỷ lệ đúng hạn (75.00%)")
