@@ -170,7 +170,9 @@ def emulation_year_create(*, year: int, by=None) -> EmulationYear:
 
 @transaction.atomic
 def scheme_copy(*, from_year: int, to_year: int, by=None) -> EmulationYear:
-    """Start ``to_year`` as a copy of ``from_year``'s scheme: criteria, bands and minimum tenure.
+    """Start ``to_year`` as a copy of ``from_year``'s scheme: criteria, bands, minimum tenure, how
+    the year builds on its periods, the band conditions and how heads are scored (the mapping and
+    the quota included).
 
     ``to_year`` is created when missing; an existing one must be a draft without criteria.
     Manual points and results are not copied.
@@ -191,7 +193,8 @@ def scheme_copy(*, from_year: int, to_year: int, by=None) -> EmulationYear:
                 {"to_year": _("Year %(year)s already has criteria; edit them instead.") % {"year": to_year}}
             )
     before = None if created else _scheme_snapshot(record, [])
-    for name in ("outstanding_min", "good_min", "completed_min", "min_tenure_months", "year_rule", *BEHIND_FIELDS):
+    copied = ("outstanding_min", "good_min", "completed_min", "min_tenure_months", "year_rule", *BEHIND_FIELDS)
+    for name in (*copied, *HEAD_SETTINGS):
         setattr(record, name, getattr(source, name))
     record.full_clean()
     record.inputs_revision += 1

@@ -143,9 +143,11 @@ class TestCriteria:
 class TestCopy:
     def test_a_new_year_starts_as_a_copy_of_the_previous_one(self, scheme, office_staff):
         update(criteria=[criterion("on-time", 60, "on_time_rate", 90), criterion("reform", 40)], completed_min=55)
+        services.head_settings_update(year=YEAR, head_method="decree_335", general_max=Decimal(25), quota_percent=15)
 
         copy = services.scheme_copy(from_year=YEAR, to_year=2027, by=office_staff)
 
+        assert (copy.head_method, copy.general_max, copy.quota_percent) == ("decree_335", Decimal(25), Decimal(15))
         assert (copy.year, copy.status, copy.completed_min, copy.min_tenure_months) == (2027, "draft", 55, 6)
         assert list(copy.criteria.values_list("code", "max_points", "metric", "target")) == [
             ("on-time", Decimal("60.00"), "on_time_rate", Decimal("90.00")),
