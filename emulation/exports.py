@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from config.numbers import vietnamese_number
 from config.spreadsheets import neutralise_workbook
 
 from .choices import BAND_OFFICIAL, YearStatus
@@ -121,7 +122,7 @@ def ranking_xlsx(
     workbook.properties.creator = "TTHC Tracker"
     headings = [
         *UNIT_HEADINGS,
-        *(f"{criterion.name_vi} (tối đa {criterion.max_points})" for criterion in criteria),
+        *(f"{criterion.name_vi} (tối đa {vietnamese_number(criterion.max_points)})" for criterion in criteria),
         *BASIS_HEADINGS,
     ]
     header_row = _titles(

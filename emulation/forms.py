@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import BootstrapFormMixin
+from config.numbers import number_text
 from units.choices import UnitKind
 
 from .choices import DisqualifierKind
@@ -138,7 +139,7 @@ class ManualScoreForm(BootstrapFormMixin, forms.Form):
         )
         self.fields["criterion"].queryset = criteria
         self.fields["criterion"].label_from_instance = lambda criterion: (
-            f"{criterion.name} ({gettext('at most %(max)s points') % {'max': criterion.max_points}})"
+            f"{criterion.name} ({gettext('at most %(max)s points') % {'max': number_text(criterion.max_points)}})"
         )
 
 

@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.numbers import number_text
 from units.access import Access
 from units.choices import UnitKind
 from units.models import Unit
@@ -216,10 +217,20 @@ def _field_label(name: str) -> str:
 
 
 def _criterion_text(criterion: dict) -> str:
-    target = f", {gettext('target')} {criterion['target']}%" if criterion.get("target") else ""
+    """A criterion of an audited scheme in words: its name (not its code), points and target in the
+    interface language's number format ("Tỷ lệ … (40,00 điểm, Tỷ lệ đúng hạn, mục tiêu 90,00%)")."""
     metric = METRICS.get(criterion.get("metric") or "")
-    kind = str(metric.label) if metric else gettext("by hand")
-    return f"{criterion['code']} ({criterion['max_points']} {gettext('points')}, {kind}{target})"
+    values = {
+        "name": criterion.get("name_vi") or criterion["code"],
+        "points": number_text(criterion["max_points"]),
+        "kind": str(metric.label) if metric else gettext("by hand"),
+    }
+    if criterion.get("target"):
+        return gettext("%(name)s (%(points)s points, %(kind)s, target %(target)s%%)") % {
+            **values,
+            "target": number_text(criterion["target"]),
+        }
+    return gettext("%(name)s (%(points)s points, %(kind)s)") % values
 
 
 _RECORDED = (
@@ -236,7 +247,8 @@ def audit_changes(entry: AuditEntry) -> list[str]:
     before, after = entry.before or {}, entry.after or {}
     lines = []
     if entry.action == AuditAction.MANUAL_SCORE:
-        lines.append(f"{gettext('Points')}: {before.get('points') or '—'} → {after.get('points') or '—'}")
+        old, new = before.get("points"), after.get("points")
+        lines.append(f"{gettext('Points')}: {number_text(old) if old else '—'} → {number_text(new) if new else '—'}")
         if before.get("evidence") != after.get("evidence"):
             lines.append(f"{gettext('Evidence')}: {after.get('evidence') or '—'}")
         return lines
@@ -255,7 +267,10 @@ def audit_changes(entry: AuditEntry) -> list[str]:
             lines.append(gettext("Copied from the scheme of %(year)s.") % {"year": after["copied_from"]})
         for key, label in _SETTING_LABELS.items():
             if before and before.get(key) != after.get(key):
-                lines.append(f"{capfirst(str(label))}: {before.get(key)} → {after.get(key)}")
+                old, new = before.get(key), after.get(key)
+                if key != "min_tenure_months":  # the band thresholds are points: 90,00
+                    old, new = number_text(old), number_text(new)
+                lines.append(f"{capfirst(str(label))}: {old} → {new}")
         for key in sorted(set(after) - set(_SETTING_LABELS) - {"criteria", "copied_from"}):
             if before and before.get(key) != after.get(key):
                 lines.append(f"{_field_label(key)}: {before.get(key)} → {after.get(key)}")

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.exceptions import ConflictError
+from config.numbers import number_text
 from procedures.models import Procedure
 from stats.models import DailyStat
 from stats.periods import PeriodKind, periods_of_year
@@ -147,7 +148,7 @@ def scheme_check(record: EmulationYear, criteria: list[Criterion]) -> None:
     if total != REQUIRED_TOTAL:
         messages.append(
             _("The criteria of %(year)s add up to %(sum)s points; they must add up to exactly 100.")
-            % {"year": record.year, "sum": f"{total:.2f}"}
+            % {"year": record.year, "sum": number_text(total)}
         )
     if messages:
         raise ValidationError({"criteria": messages})

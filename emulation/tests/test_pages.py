@@ -182,8 +182,8 @@ class TestExcel:
             "Tên đơn vị",
             "Tổng điểm",
             "Xếp loại",
-            "Tiêu chí on-time (tối đa 60.00)",
-            "Tiêu chí reform (tối đa 40.00)",
+            "Tiêu chí on-time (tối đa 60,00)",
+            "Tiêu chí reform (tối đa 40,00)",
             "Xếp loại theo điểm",
             "Tỷ lệ hồ sơ chậm tiến độ (%)",
             "Căn cứ xếp loại",
@@ -327,7 +327,7 @@ class TestTools:
         assert EmulationYear.objects.get(year=YEAR).is_stale is True
         page = english(client).get(PAGE).content.decode()
         assert "the ranking below is out of date" in page
-        assert "+ online (10.00 points, Online rate, target 50.00%)" in page
+        assert "+ Trực tuyến (10.00 points, Online rate, target 50.00%)" in page  # its name, not its code
 
     def test_manual_points_form_refuses_points_above_the_maximum(self, ranked, client, office_staff, unit_a):
         client.force_login(office_staff)

@@ -4,6 +4,8 @@ from django import template
 from django.utils import numberformat
 from django.utils.formats import get_format
 
+from config.numbers import number_text
+
 register = template.Library()
 
 
@@ -31,3 +33,11 @@ def grouped(value) -> str:
         thousand_sep=get_format("THOUSAND_SEPARATOR"),
         force_grouping=True,
     )
+
+
+@register.filter
+def number(value, places=2) -> str:
+    """A decimal in the active language's format: 90,00 and 1.200,50 in Vietnamese, 90.00 in English."""
+    if value is None or value == "":
+        return ""
+    return number_text(value, places=int(places))
