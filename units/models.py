@@ -107,8 +107,17 @@ class Unit(models.Model):
                 self.path = new_path
 
 
+def login_name(user) -> str:
+    """A login's name in Vietnamese order (family and middle name, then given name), or ""."""
+    return f"{user.last_name} {user.first_name}".strip() if user is not None else ""
+
+
 class Person(models.Model):
-    """Someone who heads or deputises a unit; may or may not have a login."""
+    """Someone who heads or deputises a unit; may or may not have a login.
+
+    A person linked to a login bears the login's name (issue 13): the head who signs in as
+    "Hoàng Văn Hải" finds that name on the unit tree, their leader score and the letters they sign.
+    """
 
     full_name = models.CharField(_("full name"), max_length=255)
     title = models.CharField(_("title"), max_length=255, blank=True)
@@ -124,6 +133,14 @@ class Person(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        name = login_name(self.user) if self.user_id else ""
+        if name and name != self.full_name:
+            self.full_name = name
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "full_name"}
+        super().save(*args, **kwargs)
 
 
 class TenureQuerySet(models.QuerySet):

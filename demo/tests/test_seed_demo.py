@@ -149,6 +149,17 @@ def test_the_drug_administration_head_changes_on_1_july_2025(seeded):
         tenure.full_clean()  # the model's own check that heads of one unit do not overlap
 
 
+def test_the_head_who_logs_in_finds_their_own_name_on_their_tenure_and_score(seeded, client):
+    """Issue 13: truong.qld signs in as one person; the tenure, the unit tree and the ranking name them."""
+    user = get_user_model().objects.get(username="truong.qld")
+    name = f"{user.last_name} {user.first_name}"
+    head = Tenure.objects.heads().get(unit__code="QLD", end_date__isnull=True)
+    assert head.person.user == user
+    assert head.person.full_name == name
+    client.force_login(user)
+    assert name in client.get("/units/").content.decode()
+
+
 def test_every_unit_has_one_head_and_at_least_one_deputy_today(seeded):
     today = D(2026, 1, 15)
     for unit in Unit.objects.all():

@@ -11,7 +11,7 @@ from django.utils import translation
 from config.exceptions import ConflictError
 from tests.factories import MembershipFactory, PersonFactory, TenureFactory, UserFactory
 from units.access import access_for_token
-from units.models import ApiToken, Membership, Tenure, Unit
+from units.models import ApiToken, Membership, Person, Tenure, Unit
 from units.services import api_token_create, tenure_create, tenure_update, unit_create, unit_delete, unit_update
 
 D = datetime.date
@@ -138,3 +138,15 @@ class TestApiTokenCreate:
         token, _key = api_token_create(user=user, name="script", inherit_user_scope=True)
 
         assert access_for_token(token).read_unit_ids == frozenset({unit_a.pk})
+
+
+@pytest.mark.django_db
+def test_a_person_linked_to_a_login_bears_its_name(unit_a):
+    """Issue 13: the head who signs in as "Hoàng Văn Hải" is named so on their tenure."""
+    user = UserFactory(username="truong.qld", first_name="Hải", last_name="Hoàng Văn")
+    person = Person.objects.create(full_name="Phạm Quốc Bảo", user=user)
+    assert person.full_name == "Hoàng Văn Hải"
+    person.full_name = "Someone Else"
+    person.save(update_fields=["full_name"])
+    person.refresh_from_db()
+    assert person.full_name == "Hoàng Văn Hải"

@@ -35,7 +35,7 @@ from procedures.models import Field, Procedure, ProcedureVersion, ReductionPlan
 from procedures.selectors import reduction_summary
 from stats.rollups import stats_backfill
 from units.choices import MembershipRole, TenureRole, TokenScope, UnitKind
-from units.models import ApiToken, Membership, Person, Tenure, Unit
+from units.models import ApiToken, Membership, Person, Tenure, Unit, login_name
 
 D = datetime.date
 RANDOM_SEED = 2026
@@ -812,7 +812,9 @@ class Command(BaseCommand):
 
         def person(key: str, title: str, user=None) -> str:
             email = f"{key}@{EMAIL_DOMAIN}"
-            people[email] = Person(email=email, full_name=self._person_name_for(key), title=title, user=user)
+            # A person with a login bears the login's name (``Person.save`` keeps them equal).
+            name = login_name(user) or self._person_name_for(key)
+            people[email] = Person(email=email, full_name=name, title=title, user=user)
             return email
 
         for code, _parent, kind, _name_vi, _name_en in UNITS:
