@@ -30,6 +30,7 @@ def main():
 
     from dossiers.filtersets import DossierFilterSet
     from dossiers.models import Dossier
+    from dossiers.search import search_key
     from dossiers.selectors import dossiers_visible_to, local_today
     from units.access import FULL_ACCESS, Access
     from units.models import Unit
@@ -58,8 +59,13 @@ def main():
         ),
         ("timeliness=late, ended this year", FULL_ACCESS, {"timeliness": "late", "ended_from": f"{today.year}-01-01"}),
         ("q=<applicant name>", FULL_ACCESS, {"q": applicant}),
+        ("q=<the name in capitals>", FULL_ACCESS, {"q": applicant.upper()}),
+        ("q=<the name without its marks>", FULL_ACCESS, {"q": search_key(applicant)}),
+        ("q=nguyen (a third of the names)", FULL_ACCESS, {"q": "nguyen"}),
         ("q=<a whole dossier code>", FULL_ACCESS, {"q": code}),
         ("q=<code prefix: one month of one unit>", FULL_ACCESS, {"q": code[:12]}),
+        ("q=<code prefix> as an officer of QLD", officer, {"q": code[:12]}),
+        ("q=<a code's last 4 digits>", FULL_ACCESS, {"q": code[-4:]}),
     ]
     print(f"{Dossier.objects.count():,} dossiers; today {today}\n")
     for title, access, params in cases:

@@ -10,11 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
 from config.api import CodeFilter, ordered_ranges_form
+from config.text import PHONE_SEPARATORS, nfc
 from procedures.models import Field, Procedure
+from units.access import access_for_request
 from units.models import Unit
 
 from .choices import Channel, EventKind, Outcome, Status, Timeliness
 from .models import Dossier, DossierEvent, StateInterval
+from .search import search_key
 from .selectors import local_today
 
 
@@ -50,6 +53,8 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 DOSSIER_CODE_PREFIX = re.compile(r"^[A-Za-z0-9_]+-[A-Za-z0-9_-]+$")
+# A prefix that fixes the unit and starts the date (BYT-QLD-25…): its codes sort newest first.
+UNIT_CODE_PREFIX = re.compile(r"^[A-Z0-9_]+-[A-Z0-9_]+-[0-9]")
 
 
 class DossierFilterSet(django_filters.FilterSet):
@@ -94,14 +99,39 @@ class DossierFilterSet(django_filters.FilterSet):
         )
 
     def search(self, queryset, name, value):
-        value = value.strip()
+        """``?q=``: a code prefix, a code's last digits, an ID or phone number, or part of a name.
+
+        * shaped like a code (``BYT-QLD-2511``): codes starting with it, an indexed range; within
+          one unit's codes, newest first by code (the date is in the code), so the page is read
+          straight off the index instead of sorting every match;
+        * digits only: codes holding them (their last digits ``0042``, their date ``251110``),
+          and, for those who may see them (``selectors.shows_personal_data``), the exact ID or
+          tax number and phone;
+        * anything else: applicants' names, accent- and case-insensitively (``dossiers.search``).
+        """
+        value = nfc(value).strip()
         if not value:
             return queryset
-        # Something shaped like a dossier code (BYT-QLD-2511…) is a code prefix: an indexed range
-        # scan, where a "contains" search would read most of the table.
         if DOSSIER_CODE_PREFIX.match(value):
-            return queryset.filter(code__istartswith=value)
-        return queryset.filter(Q(code__icontains=value) | Q(applicant_name__icontains=value))
+            prefix = value.upper()
+            # A range, not LIKE: PostgreSQL then reads just the prefix's stretch of the code index,
+            # backwards (newest first), and stops after a page; with LIKE it misjudged how many
+            # rows match and sorted them all. Codes are ASCII letters, digits, "-" and "_", so
+            # under the databases' C.UTF-8 collation the range is exactly the prefix.
+            following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            matches = queryset.filter(code__gte=prefix, code__lt=following)
+            return matches.order_by("-code") if UNIT_CODE_PREFIX.match(prefix) else matches
+        compact = PHONE_SEPARATORS.sub("", value)
+        if compact.lstrip("+").isdigit():
+            condition = Q(code__contains=compact)  # its last digits (0042) or its date (251110)
+            access = access_for_request(self.request) if self.request is not None else None
+            if access is not None and len(compact) >= 6:
+                personal = Q(applicant_id_number=compact) | Q(applicant_phone=compact)
+                if not access.write_all:
+                    personal &= Q(unit_id__in=access.write_unit_ids)
+                condition |= personal
+            return queryset.filter(condition)
+        return queryset.filter(search_name__contains=search_key(value))
 
     def filter_open_on(self, queryset, name, value):
         """Open at the end of ``value``: the "in progress" column of Form 06 on that day."""

@@ -15,6 +15,7 @@ from workdays.calendar import add_working_days
 from .choices import OPEN_STATUSES, ApplicantKind, Channel, EventKind, Outcome, Status, Timeliness
 from .deadlines import OPEN_END, local_date
 from .lookup import new_lookup_code
+from .search import SearchKey
 
 
 class DossierQuerySet(models.QuerySet):
@@ -78,6 +79,13 @@ class Dossier(models.Model):
         _("applicant kind"), max_length=12, choices=ApplicantKind.choices, default=ApplicantKind.PERSON
     )
     applicant_name = models.CharField(_("applicant name"), max_length=255)
+    # The name without marks, lower case ("nguyen thi anh duong"): what ``?q=`` searches (dossiers.search).
+    search_name = models.GeneratedField(
+        expression=SearchKey("applicant_name"),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+        editable=False,
+    )
     applicant_id_number = models.CharField(_("ID or tax number"), max_length=20, blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
     applicant_email = models.EmailField(_("email"), blank=True)
@@ -138,6 +146,9 @@ class Dossier(models.Model):
             models.Index(fields=["status", "-received_at", "-id"], name="dossier_status_list_order"),
             # "Overdue now" lists and counts (set only on open dossiers).
             models.Index(fields=["overdue_from"], name="dossier_overdue_from"),
+            # Exact searches by ID or tax number and by phone (for those who may see them).
+            models.Index(fields=["applicant_id_number"], name="dossier_applicant_id_number"),
+            models.Index(fields=["applicant_phone"], name="dossier_applicant_phone"),
             models.Index(fields=["unit", "overdue_from"], name="dossier_unit_overdue_from"),
         ]
         constraints = [
