@@ -9,7 +9,7 @@ Who sees what (docs/emulation.md):
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -95,11 +95,12 @@ def band_explanation(score, year: EmulationYear) -> str:
     limits = year.band_conditions()
     skipped = BAND_ORDER[BAND_ORDER.index(score.band_by_points) : BAND_ORDER.index(score.band)]
     allowed = "; ".join(
-        gettext("“%(band)s” allows at most %(limit)s%%") % {"band": Band(band).label, "limit": f"{limits[band]:.2f}"}
+        gettext("“%(band)s” allows at most %(limit)s%%")
+        % {"band": Band(band).label, "limit": number_text(limits[band])}
         for band in skipped
     )
     return gettext("%(behind)s%% of the dossiers were behind schedule: %(allowed)s. The band is “%(result)s”.") % {
-        "behind": f"{score.behind_share:.2f}",
+        "behind": number_text(score.behind_share),
         "allowed": allowed,
         "result": Band(score.band).label,
     }
@@ -162,6 +163,16 @@ def year_steps(year: EmulationYear) -> dict[str, int]:
         reviewed=Count("pk", filter=Q(status=AssessmentStatus.REVIEWED)),
     )
     return {"units": UnitScore.objects.filter(year=year).count(), **counts}
+
+
+def years_with_reopening():
+    """Years newest first, each with ``reopened_at`` and ``reopen_reason`` of its last reopening
+    (None if never reopened), read from the audit trail in the same query."""
+    reopenings = AuditEntry.objects.filter(year=OuterRef("pk"), action=AuditAction.REOPENED).order_by("-at", "-pk")
+    return EmulationYear.objects.annotate(
+        reopened_at=Subquery(reopenings.values("at")[:1]),
+        reopen_reason=Subquery(reopenings.values("reason")[:1]),
+    ).order_by("-year")
 
 
 def audit_trail(year: EmulationYear):

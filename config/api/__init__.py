@@ -183,3 +183,14 @@ def exception_handler(exc, context):
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
     response.data = error_body(detail, codes if isinstance(codes, str) else "error")
     return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error under /api/ (``error_body``), for the schema."""
+
+    detail = serializers.CharField(help_text=_("One sentence for a person; for a 400, the first field message."))
+    code = serializers.CharField(help_text=_("A stable word for a program: invalid, not_found, stale, ..."))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Messages by field (non_field_errors for the whole body); {} when not about fields."),
+    )

@@ -2,11 +2,12 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api import ErrorSerializer
 from units.access import access_for_request
 from units.api.permissions import TokenScopes
 from units.choices import TokenScope
@@ -29,9 +30,57 @@ from .serializers import (
     ReturnSerializer,
 )
 
+RECEIVE_EXAMPLES = [
+    OpenApiExample(
+        "A dossier submitted online",
+        request_only=True,
+        value={
+            "procedure": "1.004567",
+            "channel": "online",
+            "applicant_name": "Nguyễn Thị Ánh Dương",
+            "applicant_id_number": "001085012345",
+            "applicant_phone": "0912 345 678",
+            "received_at": "2025-11-03T10:00:00+07:00",
+            "fee_amount": 1200000,
+        },
+    ),
+    OpenApiExample(
+        "Received",
+        response_only=True,
+        status_codes=["201"],
+        value={
+            "code": "BYT-QLD-251103-0042",
+            "procedure": "1.004567",
+            "unit": "QLD",
+            "channel": "online",
+            "applicant_name": "Nguyễn Thị Ánh Dương",
+            "applicant_phone": "0912345678",
+            "received_on": "2025-11-03",
+            "processing_days": 5,
+            "status": "processing",
+            "appointment_date": "2025-11-10",
+            "version": 1,
+            "is_overdue": False,
+            "allowed_actions": ["end", "request_supplement", "reappoint"],
+        },
+    ),
+    OpenApiExample(
+        "A phone that is not a phone",
+        response_only=True,
+        status_codes=["400"],
+        value={
+            "detail": "applicant_phone: Enter a phone number: 8 to 15 digits, e.g. 0912 345 678 or +84 912 345 678.",
+            "code": "invalid",
+            "errors": {
+                "applicant_phone": ["Enter a phone number: 8 to 15 digits, e.g. 0912 345 678 or +84 912 345 678."]
+            },
+        },
+    ),
+]
+
 COMMAND_RESPONSES = {
     200: DossierSerializer,
-    400: OpenApiResponse(description=_("Bad input: {field: [messages]}.")),
+    400: OpenApiResponse(ErrorSerializer, description=_("Bad input: the messages by field in errors.")),
     403: OpenApiResponse(description=_("The dossier is readable but this step is not yours to take.")),
     404: OpenApiResponse(description=_("No such dossier, or not one you may read.")),
     409: OpenApiResponse(ConflictSerializer, description=_("The step is not allowed now, or the version is stale.")),
@@ -73,6 +122,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             409: OpenApiResponse(ConflictSerializer, description=_("A dossier with the given code exists.")),
         },
         summary=_("Receive a dossier"),
+        examples=RECEIVE_EXAMPLES,
     )
     def create(self, request, *args, **kwargs):
         serializer = ReceiveSerializer(data=request.data)

@@ -33,9 +33,10 @@ DETAIL_RESPONSES = {
 
 
 class YearViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Emulation years with their status (draft or finalised) and reporting period."""
+    """Emulation years with their status (draft or finalised), reporting period, and when and why a
+    finalised year was last reopened."""
 
-    queryset = EmulationYear.objects.order_by("-year")
+    queryset = selectors.years_with_reopening()
     serializer_class = YearSerializer
     lookup_field = "year"
     filter_backends = []

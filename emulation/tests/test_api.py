@@ -163,8 +163,21 @@ def test_the_years_list_shows_status_and_period(ranked, client_for, officer_a):
             "scored_to": "2026-12-14",
             "computed_at": rows[0]["computed_at"],
             "finalised_at": None,
+            "reopened_at": None,
+            "reopen_reason": None,
         }
     ]
+
+
+def test_a_reopened_year_says_when_and_why(ranked, client_for, office_staff, officer_a):
+    """Issue 13: after reopening, "draft" with a finalised_at alone was a puzzle."""
+    services.emulation_finalise(year=YEAR, by=office_staff, today=TODAY)
+    services.emulation_reopen(year=YEAR, by=office_staff, reason="Sửa điểm sáng kiến của ATTP")
+    row = client_for(officer_a).get(f"/api/v1/emulation/{YEAR}/").json()
+    assert row["status"] == "draft"
+    assert row["finalised_at"] is not None
+    assert row["reopened_at"] is not None and row["reopened_at"] >= row["finalised_at"]
+    assert row["reopen_reason"] == "Sửa điểm sáng kiến của ATTP"
 
 
 @pytest.mark.parametrize("path", ["units", "leaders"])
