@@ -56,3 +56,9 @@ class Action(models.TextChoices):
     END = "end", _("End processing")
     RETURN = "return", _("Return result")
     RATE = "rate", _("Record rating")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the head's approval")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")

@@ -12,7 +12,7 @@ from procedures.models import Field, Procedure, ProcedureVersion
 from units.models import Unit
 from workdays.calendar import add_working_days
 
-from .choices import OPEN_STATUSES, ApplicantKind, Channel, EventKind, Outcome, Status, Timeliness
+from .choices import OPEN_STATUSES, ApplicantKind, Channel, EventKind, Outcome, ProposalStatus, Status, Timeliness
 from .deadlines import OPEN_END, local_date
 from .lookup import new_lookup_code
 from .search import SearchKey
@@ -280,3 +280,48 @@ class DossierCodeCounter(models.Model):
 
     def __str__(self):
         return f"{self.unit_id} {self.day.isoformat()} {self.last_number}"
+
+
+class ReappointmentProposal(models.Model):
+    """An officer's proposal to re-appoint a dossier, for the unit's head to approve or decline.
+
+    DESIGN.md: the head approves re-appointments. The deadline (at least one working day before
+    the appointment date) applies to the proposal; an approval records the re-appointment at the
+    proposal's time, signed by the head who approved it (``dossiers.services``).
+    """
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="proposals")
+    new_date = models.DateField(_("proposed new date"))
+    reason = models.TextField(_("reason"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("re-appointment proposal")
+        verbose_name_plural = _("re-appointment proposals")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=models.Q(status="pending"),
+                name="one_pending_proposal_per_dossier",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.dossier_id} → {self.new_date.isoformat()} ({self.status})"

@@ -28,7 +28,7 @@ from workdays.models import CalendarOverride
 from workdays.services import calendar_override_mark_applied
 
 from . import codes
-from .choices import Action, ApplicantKind, Channel, EventKind, Outcome
+from .choices import Action, ApplicantKind, Channel, EventKind, Outcome, ProposalStatus
 from .deadlines import (
     OUTCOMES_NEEDING_REASON,
     DossierState,
@@ -37,7 +37,7 @@ from .deadlines import (
     last_day_to_reappoint,
     local_date,
 )
-from .models import Dossier, DossierCodeCounter, DossierEvent, StateInterval
+from .models import Dossier, DossierCodeCounter, DossierEvent, ReappointmentProposal, StateInterval
 from .notify import notify_applicant
 from .selectors import dossier_state
 
@@ -438,8 +438,12 @@ def dossier_reappoint(
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
     notify: bool = True,
+    proposed_by=None,
 ) -> Dossier:
     """Apologise and promise a new date (văn bản xin lỗi và hẹn lại ngày trả).
+
+    ``by`` is who approved it (the head, whose name signs the letter); ``proposed_by`` the officer
+    who proposed it, when it went through ``reappointment_propose``.
 
     The dossier is still judged against its appointment date: an apology does not make it on time.
     """
@@ -468,11 +472,97 @@ def dossier_reappoint(
         by=by,
         at=at,
         note=reason.strip(),
-        data={"new_date": new_date.isoformat(), "reason": reason.strip()},
+        data={
+            "new_date": new_date.isoformat(),
+            "reason": reason.strip(),
+            **({"proposed_by": proposed_by.get_username()} if proposed_by is not None else {}),
+        },
         expected_version=expected_version,
         check=check,
         notify=notify,
     )
+
+
+# --- Re-appointment: the officer proposes, the head approves (DESIGN.md, issue 13) ------------
+
+
+@transaction.atomic
+def reappointment_propose(*, dossier: Dossier, by, new_date: datetime.date, reason: str) -> ReappointmentProposal:
+    """An officer's proposal to re-appoint ``dossier`` to ``new_date`` for ``reason``.
+
+    Checked now as the re-appointment itself would be: the deadline (at least one working day
+    before the appointment date), the number of re-appointments, a working day after the
+    appointment date. ``ValidationError`` by field; ``ConflictError`` when the step is not open
+    or another proposal awaits the head.
+    """
+    reason = clean_text(reason or "", field="reason").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the delay; it is printed in the apology letter.")})
+    if len(reason) > NOTE_MAX_LENGTH:
+        raise ValidationError({"reason": _("At most %(limit)s characters.") % {"limit": NOTE_MAX_LENGTH}})
+    if new_date is None:
+        raise ValidationError({"new_date": _("Give the new date.")})
+    _validate_in_calendar(new_date, field="new_date")
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    state = dossier_state(locked)
+    now = timezone.now()
+    if Action.REAPPOINT not in allowed_actions(state, on=local_date(now)):
+        raise ConflictError(_refusal(Action.REAPPOINT, state, locked, now), code="not_allowed")
+    if new_date <= state.appointment_date:
+        raise ValidationError(
+            {
+                "new_date": _("The new date must be after the appointment date %(appointment)s.")
+                % {"appointment": state.appointment_date.strftime("%d/%m/%Y")}
+            }
+        )
+    if not get_calendar().is_working_day(new_date):
+        raise ValidationError({"new_date": _("The new date must be a working day.")})
+    if locked.proposals.filter(status=ProposalStatus.PENDING).exists():
+        raise ConflictError(
+            _("A re-appointment of dossier %(code)s already awaits the head's approval.") % {"code": locked.code},
+            code="pending",
+        )
+    return ReappointmentProposal.objects.create(
+        dossier=locked, new_date=new_date, reason=reason, proposed_by=by, proposed_at=now
+    )
+
+
+def _pending(proposal: ReappointmentProposal) -> ReappointmentProposal:
+    locked = ReappointmentProposal.objects.select_for_update().select_related("dossier").get(pk=proposal.pk)
+    if locked.status != ProposalStatus.PENDING:
+        raise ConflictError(
+            _("This proposal has already been decided: %(status)s.") % {"status": locked.get_status_display()},
+            code="decided",
+        )
+    return locked
+
+
+@transaction.atomic
+def reappointment_approve(*, proposal: ReappointmentProposal, by) -> Dossier:
+    """The head approves: the re-appointment is recorded at the proposal's time (so the deadline
+    judged the proposal), by the head, whose name signs the apology letter."""
+    locked = _pending(proposal)
+    dossier = dossier_reappoint(
+        dossier=locked.dossier,
+        by=by,
+        new_date=locked.new_date,
+        reason=locked.reason,
+        at=locked.proposed_at,
+        proposed_by=locked.proposed_by,
+    )
+    locked.status, locked.decided_by, locked.decided_at = ProposalStatus.APPROVED, by, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    return dossier
+
+
+@transaction.atomic
+def reappointment_decline(*, proposal: ReappointmentProposal, by, note: str = "") -> ReappointmentProposal:
+    """The head declines; the dossier keeps its appointment date."""
+    locked = _pending(proposal)
+    locked.status, locked.decided_by, locked.decided_at = ProposalStatus.DECLINED, by, timezone.now()
+    locked.decision_note = clean_text(note or "", field="note").strip()[:NOTE_MAX_LENGTH]
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return locked
 
 
 @transaction.atomic

@@ -10,6 +10,11 @@ urlpatterns = [
     path("calendar-changes/<int:pk>/apply/", views.RecalculateDeadlinesView.as_view(), name="recalculate"),
     path("<str:code>/", views.DossierDetailView.as_view(), name="detail"),
     path("<str:code>/actions/<str:action>/", views.DossierActionView.as_view(), name="action"),
+    path(
+        "<str:code>/proposals/<int:pk>/<str:decision>/",
+        views.ProposalDecisionView.as_view(),
+        name="proposal-decision",
+    ),
     path("<str:code>/receipt/", views.ReceiptView.as_view(), name="receipt"),
     path("<str:code>/apology/", views.ApologyView.as_view(), name="apology"),
 ]

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from django_filters.views import FilterView
 
 from config.exceptions import ConflictError
@@ -29,7 +29,7 @@ from units.models import Tenure, Unit
 from workdays.models import CalendarOverride
 
 from . import services
-from .choices import Action, Channel, EventKind, Outcome, Status, Timeliness
+from .choices import Action, Channel, EventKind, Outcome, ProposalStatus, Status, Timeliness
 from .deadlines import derive_state, last_day_to_reappoint, local_date
 from .filtersets import DossierFilterSet
 from .forms import (
@@ -220,7 +220,12 @@ class DossierDetailView(DossierReaderMixin, TemplateView):
             dossier=dossier,
             events=[(event, event_details(event)) for event in self.events],
             today=today,
-            actions=[(action, Action(action).label) for action in actions_for(dossier, access=self.access, on=today)],
+            actions=[
+                (action, Action(action).label)
+                for action in actions_for(dossier, access=self.access, on=today)
+                # One proposal at a time: while one awaits the head, no second is offered.
+                if not (action == Action.REAPPOINT and dossier.proposals.filter(status=ProposalStatus.PENDING).exists())
+            ],
             # The applicant's key: read out to them on the phone by those who process the dossier.
             lookup_code=printed_lookup_code(dossier)
             if shows_personal_data(self.access, unit_id=dossier.unit_id)
@@ -228,6 +233,10 @@ class DossierDetailView(DossierReaderMixin, TemplateView):
             overdue_days=overdue_days(dossier, today),
             due_soon=is_due_soon(dossier, on=today),
             was_reappointed=any(event.kind == EventKind.REAPPOINTED for event in self.events),
+            pending_proposal=dossier.proposals.filter(status=ProposalStatus.PENDING)
+            .select_related("proposed_by")
+            .first(),
+            may_approve=self.access.can_approve_unit(dossier.unit_id),
             receiving_officer=self.events[0].by if self.events else None,
         )
         return context
@@ -285,6 +294,8 @@ class DossierActionView(DossierReaderMixin, FormView):
         return {**super().get_form_kwargs(), "dossier": self.dossier}
 
     def form_valid(self, form):
+        if self.action == Action.REAPPOINT and not self.access.can_approve_unit(self.dossier.unit_id):
+            return self.propose(form)
         service = ACTION_FORMS[self.action][1]
         try:
             dossier = service(dossier=self.dossier, by=self.request.user, **form.service_arguments())
@@ -295,6 +306,25 @@ class DossierActionView(DossierReaderMixin, FormView):
             return self.render_to_response(self.get_context_data(form=form, conflict=error.message), status=409)
         messages.success(self.request, self.success_message(dossier))
         return redirect("dossiers:detail", code=dossier.code)
+
+    def propose(self, form):
+        """An officer's re-appointment is a proposal for the unit's head (DESIGN.md)."""
+        data = form.cleaned_data
+        try:
+            services.reappointment_propose(
+                dossier=self.dossier, by=self.request.user, new_date=data["new_date"], reason=data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        except ConflictError as error:
+            return self.render_to_response(self.get_context_data(form=form, conflict=error.message), status=409)
+        messages.success(
+            self.request,
+            _("Re-appointment of dossier %(code)s proposed; it takes effect when the unit's head approves it.")
+            % {"code": self.dossier.code},
+        )
+        return redirect("dossiers:detail", code=self.dossier.code)
 
     def success_message(self, dossier: Dossier) -> str:
         if self.action == Action.REAPPOINT:
@@ -323,6 +353,35 @@ class DossierActionView(DossierReaderMixin, FormView):
             today=today,
         )
         return context
+
+
+class ProposalDecisionView(DossierReaderMixin, View):
+    """The unit's head approves or declines a pending re-appointment proposal (POST only)."""
+
+    def post(self, request, *args, **kwargs):
+        if kwargs["decision"] not in ("approve", "decline"):
+            raise Http404
+        if not self.access.can_approve_unit(self.dossier.unit_id):
+            raise PermissionDenied
+        proposal = get_object_or_404(self.dossier.proposals, pk=kwargs["pk"])
+        try:
+            if kwargs["decision"] == "approve":
+                services.reappointment_approve(proposal=proposal, by=request.user)
+                messages.success(
+                    request,
+                    format_html(
+                        '{} <a class="alert-link" href="{}" target="_blank">{}</a>',
+                        _("Re-appointment of dossier %(code)s approved.") % {"code": self.dossier.code},
+                        reverse("dossiers:apology", args=[self.dossier.code]),
+                        _("Print the apology letter"),
+                    ),
+                )
+            else:
+                services.reappointment_decline(proposal=proposal, by=request.user, note=request.POST.get("note", ""))
+                messages.info(request, _("Re-appointment of dossier %(code)s declined.") % {"code": self.dossier.code})
+        except (ValidationError, ConflictError) as error:
+            messages.error(request, error.message if isinstance(error, ConflictError) else "; ".join(error.messages))
+        return redirect("dossiers:detail", code=self.dossier.code)
 
 
 # --- Printables -------------------------------------------------------------------------------
@@ -377,7 +436,18 @@ class ApologyView(DossierReaderMixin, TemplateView):
         apology_day = local_date(apology.at)
         # The appointment date the applicant had been promised when the apology was written.
         before = derive_state(self.events[:position], processing_days=dossier.processing_days)
-        head = (
+        # Signed by the head (or deputy) who approved it, if they led the unit that day (issue 13);
+        # otherwise by the unit's head that day.
+        approver = (
+            Tenure.objects.filter(unit=dossier.unit, person__user_id=apology.by_id)
+            .active_on(apology_day)
+            .select_related("person")
+            .order_by("role", "-start_date")
+            .first()
+            if apology.by_id
+            else None
+        )
+        head = approver or (
             Tenure.objects.heads()
             .filter(unit=dossier.unit)
             .active_on(apology_day)

@@ -14,7 +14,7 @@ from workdays.calendar import FIRST_YEAR, LAST_YEAR
 
 from .. import codes, selectors
 from ..choices import Action, ApplicantKind, Channel, Outcome
-from ..models import Dossier, DossierEvent
+from ..models import Dossier, DossierEvent, ReappointmentProposal
 from ..services import NOTE_MAX_LENGTH, Applicant
 
 
@@ -243,3 +243,15 @@ class ConflictSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField(help_text=_("stale, not_allowed or duplicate_code"))
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    """A re-appointment awaiting the unit head's decision (the 202 answer of ``reappoint/``)."""
+
+    dossier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ReappointmentProposal
+        fields = ["id", "dossier", "new_date", "reason", "proposed_by", "proposed_at", "status"]
+        read_only_fields = fields

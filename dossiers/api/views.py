@@ -22,6 +22,7 @@ from .serializers import (
     DossierEventSerializer,
     DossierSerializer,
     EndSerializer,
+    ProposalSerializer,
     RatingSerializer,
     ReappointSerializer,
     ReceiveSerializer,
@@ -168,10 +169,30 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def receive_supplement(self, request, code=None):
         return self._command(ReceiveSupplementSerializer, services.dossier_receive_supplement)
 
-    @extend_schema(request=ReappointSerializer, responses=COMMAND_RESPONSES)
+    @extend_schema(
+        request=ReappointSerializer,
+        responses={**COMMAND_RESPONSES, 202: ProposalSerializer},
+        description=(
+            "Re-appoint the dossier (apology letter and a new date). The unit's head, the ministry office or "
+            "an all-units token re-appoints at once (200); an officer or a unit's token proposes (202), and "
+            "the head approves or declines the proposal on the dossier's page. The deadline, at least one "
+            "working day before the appointment date, applies to the proposal."
+        ),
+    )
     @action(detail=True, methods=["post"], command=Action.REAPPOINT, filter_backends=[])
     def reappoint(self, request, code=None):
-        return self._command(ReappointSerializer, services.dossier_reappoint)
+        dossier = self.get_object()
+        if access_for_request(request).can_approve_unit(dossier.unit_id):
+            return self._command(ReappointSerializer, services.dossier_reappoint)
+        body = ReappointSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        proposal = services.reappointment_propose(
+            dossier=dossier,
+            by=request.user,
+            new_date=body.validated_data["new_date"],
+            reason=body.validated_data["reason"],
+        )
+        return Response(ProposalSerializer(proposal).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=EndSerializer, responses=COMMAND_RESPONSES)
     @action(detail=True, methods=["post"], command=Action.END, filter_backends=[])

@@ -203,11 +203,14 @@ class TestCommands:
         # Due today: not overdue, due soon.
         assert (body["is_overdue"], body["is_due_soon"]) == (False, True)
 
-    def test_reappointment_records_the_new_date_and_cannot_be_offered_again(self, api, receive):
+    def test_reappointment_records_the_new_date_and_cannot_be_offered_again(self, api, receive, head_a):
         dossier = receive(local(2025, 11, 10))  # due Mon 17 Nov; re-appointment possible until Fri 14 Nov
         response = api.post(url(dossier, "reappoint"), {"new_date": "2025-11-21", "reason": "Chờ ý kiến chuyên gia"})
-        assert response.status_code == 200, response.json()
-        body = response.json()
+        # An officer proposes (issue 13); the head approves.
+        assert response.status_code == 202, response.json()
+        assert (response.json()["status"], response.json()["new_date"]) == ("pending", "2025-11-21")
+        services.reappointment_approve(proposal=dossier.proposals.get(), by=head_a)
+        body = api.get(url(dossier)).json()
         assert (body["reappointed_date"], body["reappointment_count"], body["appointment_date"]) == (
             "2025-11-21",
             1,

@@ -87,13 +87,15 @@ class TestEachStep:
         # Paused on Friday 27/02 and Monday 02/03: two working days later than Wednesday 04/03.
         assert (dossier.status, dossier.appointment_date) == (Status.PROCESSING, D(2026, 3, 6))
 
-    def test_reappoint_with_apology(self, client, officer_a, dossier):
+    def test_reappoint_is_a_proposal_for_the_head(self, client, officer_a, dossier):
+        """Issue 13: the head approves re-appointments; the officer's form proposes one."""
         client.force_login(officer_a)
         response = act(client, dossier, "reappoint", new_date="2026-03-10", reason="Chờ ý kiến thẩm định")
         dossier.refresh_from_db()
-        assert (dossier.reappointed_date, dossier.appointment_date) == (D(2026, 3, 10), D(2026, 3, 4))
+        assert (dossier.reappointed_date, dossier.appointment_date) == (None, D(2026, 3, 4))
+        assert dossier.proposals.get().new_date == D(2026, 3, 10)
         [message] = get_messages(response.wsgi_request)
-        assert reverse("dossiers:apology", args=[dossier.code]) in str(message)
+        assert "proposed" in str(message) or "đề xuất" in str(message)
 
     def test_end(self, client, officer_a, dossier):
         client.force_login(officer_a)

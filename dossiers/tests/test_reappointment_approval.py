@@ -1,0 +1,97 @@
+"""Re-appointment approval (issue 13 item 5): the officer proposes, the head approves or declines,
+and the apology letter is signed by the head who approved. The deadline (at least one working day
+before the appointment date) applies to the proposal."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from dossiers import services
+from dossiers.choices import EventKind, ProposalStatus
+from dossiers.models import ReappointmentProposal
+from tests.factories import PersonFactory, TenureFactory
+from tests.helpers import local
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dossier(receive):
+    """Received Wednesday 25/02/2026 10:00, due Wednesday 04/03; the last day to re-appoint is 03/03."""
+    with time_machine.travel(local(2026, 3, 2, 9), tick=False):
+        return receive(local(2026, 2, 25, 10))
+
+
+@pytest.fixture
+def heads(unit_a, head_a):
+    """Hoàng Văn Hải (the login head_a) heads unit A; an earlier head's tenure ended in 2024."""
+    head_a.first_name, head_a.last_name = "Hải", "Hoàng Văn"
+    head_a.save()
+    TenureFactory(
+        person=PersonFactory(full_name="Lê Văn Cũ"), unit=unit_a, start_date=D(2020, 1, 1), end_date=D(2024, 12, 31)
+    )
+    return TenureFactory(person=PersonFactory(full_name="x", user=head_a), unit=unit_a, start_date=D(2025, 1, 1))
+
+
+def propose(client, dossier, **data):
+    data.setdefault("version", dossier.event_count)
+    return client.post(reverse("dossiers:action", args=[dossier.code, "reappoint"]), data)
+
+
+def decide(client, dossier, proposal, decision):
+    return client.post(reverse("dossiers:proposal-decision", args=[dossier.code, proposal.pk, decision]))
+
+
+def test_the_officer_proposes_the_head_approves_and_signs(client, officer_a, head_a, heads, dossier):
+    with time_machine.travel(local(2026, 3, 3, 9), tick=False):  # the last day to propose
+        client.force_login(officer_a)
+        response = propose(client, dossier, new_date="2026-03-10", reason="Chờ ý kiến thẩm định")
+        assert response.status_code == 302
+        proposal = ReappointmentProposal.objects.get()
+        assert proposal.status == ProposalStatus.PENDING
+        dossier.refresh_from_db()
+        assert dossier.reappointed_date is None  # nothing changes before the head decides
+        page = client.get(reverse("dossiers:detail", args=[dossier.code])).content.decode()
+        assert 'id="proposal"' in page and 'id="approve-proposal"' not in page
+        assert decide(client, dossier, proposal, "approve").status_code == 403  # not the officer's
+
+    with time_machine.travel(local(2026, 3, 4, 8), tick=False):  # past the deadline: judged on the proposal
+        client.force_login(head_a)
+        assert 'id="approve-proposal"' in client.get(reverse("dossiers:detail", args=[dossier.code])).content.decode()
+        assert decide(client, dossier, proposal, "approve").status_code == 302
+        response = client.get(reverse("dossiers:apology", args=[dossier.code]))
+    dossier.refresh_from_db()
+    assert dossier.reappointed_date == D(2026, 3, 10)
+    event = dossier.events.get(kind=EventKind.REAPPOINTED)
+    assert (event.by, event.data["proposed_by"], event.at) == (head_a, "officer_a", proposal.proposed_at)
+    assert response.status_code == 200, response
+    letter = response.content.decode()
+    assert "Hoàng Văn Hải" in letter and "Lê Văn Cũ" not in letter
+
+
+def test_the_head_declines_and_nothing_changes(client, officer_a, head_a, heads, dossier):
+    with time_machine.travel(local(2026, 3, 2, 9), tick=False):
+        proposal = services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 10), reason="Chờ")
+        client.force_login(head_a)
+        assert decide(client, dossier, proposal, "decline").status_code == 302
+    proposal.refresh_from_db()
+    dossier.refresh_from_db()
+    assert (proposal.status, proposal.decided_by, dossier.reappointed_date) == (ProposalStatus.DECLINED, head_a, None)
+
+
+def test_a_proposal_after_the_deadline_is_refused(client, officer_a, dossier):
+    with time_machine.travel(local(2026, 3, 4, 9), tick=False):
+        client.force_login(officer_a)
+        response = propose(client, dossier, new_date="2026-03-10", reason="Muộn")
+    assert response.status_code in (200, 409)
+    assert ReappointmentProposal.objects.count() == 0
+
+
+def test_one_proposal_at_a_time(officer_a, dossier):
+    with time_machine.travel(local(2026, 3, 2, 9), tick=False):
+        services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 10), reason="Chờ")
+        with pytest.raises(services.ConflictError):
+            services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 11), reason="Chờ")
