@@ -40,6 +40,8 @@ ENDPOINTS = [
     ("get", f"/api/v1/dossiers/{NO_SUCH_DOSSIER}/events/", None, R.DOSSIERS_READ, 404),
     ("post", "/api/v1/dossiers/", {}, R.DOSSIERS_WRITE, 400),
     ("post", f"/api/v1/dossiers/{NO_SUCH_DOSSIER}/end/", {}, R.DOSSIERS_WRITE, 404),
+    ("get", f"/api/v1/dossiers/{NO_SUCH_DOSSIER}/proposals/", None, R.DOSSIERS_READ, 404),
+    ("post", f"/api/v1/dossiers/{NO_SUCH_DOSSIER}/proposals/1/approve/", {}, R.DOSSIERS_WRITE, 404),
     ("get", "/api/v1/feedback/", None, R.FEEDBACK_READ, 200),
     ("post", "/api/v1/feedback/", {}, R.FEEDBACK_WRITE, 400),
     ("get", "/api/v1/messages/", None, R.MESSAGES_READ, 200),

@@ -253,5 +253,29 @@ class ProposalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReappointmentProposal
-        fields = ["id", "dossier", "new_date", "reason", "proposed_by", "proposed_at", "status"]
+        fields = [
+            "id",
+            "dossier",
+            "new_date",
+            "reason",
+            "proposed_by",
+            "proposed_at",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
         read_only_fields = fields
+
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+
+class ProposalDecisionSerializer(serializers.Serializer):
+    """The head's answer to a re-appointment proposal."""
+
+    note = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why the proposal is declined (kept with the proposal; ignored when approving)."),
+    )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from config.api import ErrorSerializer
@@ -22,6 +23,7 @@ from .serializers import (
     DossierEventSerializer,
     DossierSerializer,
     EndSerializer,
+    ProposalDecisionSerializer,
     ProposalSerializer,
     RatingSerializer,
     ReappointSerializer,
@@ -175,7 +177,8 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         description=(
             "Re-appoint the dossier (apology letter and a new date). The unit's head, the ministry office or "
             "an all-units token re-appoints at once (200); an officer or a unit's token proposes (202), and "
-            "the head approves or declines the proposal on the dossier's page. The deadline, at least one "
+            "the head approves or declines it on the dossier's page or through proposals/<id>/approve|decline/. "
+            "The deadline, at least one "
             "working day before the appointment date, applies to the proposal."
         ),
     )
@@ -193,6 +196,58 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             reason=body.validated_data["reason"],
         )
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={200: ProposalSerializer(many=True), 404: COMMAND_RESPONSES[404]},
+        summary=_("Re-appointment proposals of a dossier"),
+        description=_("Every re-appointment proposed for the dossier, newest first, with the head's decision."),
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def proposals(self, request, code=None):
+        dossier = self.get_object()
+        rows = dossier.proposals.select_related("dossier", "proposed_by", "decided_by").order_by("-proposed_at")
+        return Response(ProposalSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=ProposalDecisionSerializer,
+        responses={
+            200: ProposalSerializer,
+            400: COMMAND_RESPONSES[400],
+            403: OpenApiResponse(description=_("Only the unit's head (or the ministry office) decides.")),
+            404: OpenApiResponse(description=_("No such dossier or proposal, or not one you may read.")),
+            409: OpenApiResponse(
+                ConflictSerializer, description=_("The proposal has been decided, or the step is no longer open.")
+            ),
+        },
+        summary=_("Approve or decline a re-appointment proposal"),
+        description=_(
+            "The unit's head approves (the re-appointment is recorded at the proposal's time and the apology "
+            "letter is signed by the approving head) or declines (the dossier keeps its appointment date)."
+        ),
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"proposals/(?P<proposal_id>[0-9]+)/(?P<decision>approve|decline)",
+        command=Action.REAPPOINT,
+        filter_backends=[],
+    )
+    def decide_proposal(self, request, code=None, proposal_id=None, decision=None):
+        dossier = self.get_object()
+        if not access_for_request(request).can_approve_unit(dossier.unit_id):
+            self.permission_denied(
+                request,
+                message=_("Only the head of unit %(unit)s decides re-appointments.") % {"unit": dossier.unit.code},
+            )
+        proposal = get_object_or_404(dossier.proposals.all(), pk=proposal_id)
+        body = ProposalDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if decision == "approve":
+            services.reappointment_approve(proposal=proposal, by=request.user)
+        else:
+            services.reappointment_decline(proposal=proposal, by=request.user, note=body.validated_data.get("note", ""))
+        proposal.refresh_from_db()
+        return Response(ProposalSerializer(proposal).data)
 
     @extend_schema(request=EndSerializer, responses=COMMAND_RESPONSES)
     @action(detail=True, methods=["post"], command=Action.END, filter_backends=[])

@@ -95,3 +95,57 @@ def test_one_proposal_at_a_time(officer_a, dossier):
         services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 10), reason="Chờ")
         with pytest.raises(services.ConflictError):
             services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 11), reason="Chờ")
+
+
+# --- The same flow through the API: an integrating one-stop system proposes, the head decides --
+
+
+def api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    return client
+
+
+def test_through_the_api_the_officer_proposes_and_only_the_head_decides(officer_a, head_a, heads, dossier):
+    base = f"/api/v1/dossiers/{dossier.code}"
+    with time_machine.travel(local(2026, 3, 3, 9), tick=False):
+        answer = api(officer_a).post(
+            f"{base}/reappoint/", {"new_date": "2026-03-10", "reason": "Chờ ý kiến thẩm định"}, format="json"
+        )
+        assert answer.status_code == 202, answer.json()
+        proposal_id = answer.json()["id"]
+        listed = api(officer_a).get(f"{base}/proposals/").json()
+        assert [(row["id"], row["status"], row["proposed_by"]) for row in listed] == [
+            (proposal_id, "pending", "officer_a")
+        ]
+        refused = api(officer_a).post(f"{base}/proposals/{proposal_id}/approve/", {}, format="json")
+        assert refused.status_code == 403
+        assert api(officer_a).post(f"{base}/proposals/999999/approve/", {}, format="json").status_code == 403
+
+    with time_machine.travel(local(2026, 3, 4, 8), tick=False):
+        approved = api(head_a).post(f"{base}/proposals/{proposal_id}/approve/", {}, format="json")
+        assert approved.status_code == 200, approved.json()
+        assert (approved.json()["status"], approved.json()["decided_by"]) == ("approved", "head_a")
+        again = api(head_a).post(f"{base}/proposals/{proposal_id}/decline/", {}, format="json")
+        assert again.status_code == 409
+        assert again.json()["code"] == "decided"
+        assert api(head_a).post(f"{base}/proposals/999999/approve/", {}, format="json").status_code == 404
+    dossier.refresh_from_db()
+    assert dossier.reappointed_date == D(2026, 3, 10)
+
+
+def test_through_the_api_the_head_declines_with_a_note(officer_a, head_a, heads, dossier):
+    with time_machine.travel(local(2026, 3, 2, 9), tick=False):
+        proposal = services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 10), reason="Chờ")
+        answer = api(head_a).post(
+            f"/api/v1/dossiers/{dossier.code}/proposals/{proposal.pk}/decline/",
+            {"note": "Đủ thời gian xử lý"},
+            format="json",
+        )
+    assert answer.status_code == 200, answer.json()
+    assert (answer.json()["status"], answer.json()["decision_note"]) == ("declined", "Đủ thời gian xử lý")
+    dossier.refresh_from_db()
+    assert dossier.reappointed_date is None
