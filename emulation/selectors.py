@@ -7,7 +7,9 @@ Who sees what (docs/emulation.md):
 * an officer or a unit-scoped token: the scores and breakdowns of the units they may read.
 """
 
+import datetime
 from dataclasses import dataclass
+from decimal import InvalidOperation
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.functional import Promise
@@ -21,7 +23,7 @@ from units.choices import UnitKind
 from units.models import Unit
 
 from . import scoring
-from .choices import BAND_ORDER, AssessmentStatus, AuditAction, Band, YearStatus
+from .choices import BAND_ORDER, AssessmentStatus, AuditAction, Band, YearRule, YearStatus
 from .metrics import METRICS, Window
 from .models import AuditEntry, CriterionScore, EmulationYear, LeaderScore, PeriodScore, QuotaException, UnitScore
 
@@ -244,6 +246,26 @@ def _criterion_text(criterion: dict) -> str:
     return gettext("%(name)s (%(points)s points, %(kind)s)") % values
 
 
+_RECORDED_LABELS = {
+    "number": _("decision number"),
+    "date": _("decision date"),
+    "decision": _("decision"),
+    "note": _("note"),
+    "reason": _("reason"),
+}
+
+
+def _recorded_label(key: str) -> str:
+    """A recorded field's name in words (the council's "number" → "Số quyết định")."""
+    label = _RECORDED_LABELS.get(key)
+    return capfirst(str(label)) if label else _field_label(key)
+
+
+def criterion_names(year: EmulationYear) -> dict[str, str]:
+    """``{criterion code: name in the interface language}`` of ``year``'s scheme (one query)."""
+    return {criterion.code: str(criterion.name) for criterion in year.criteria.all()}
+
+
 _RECORDED = (
     AuditAction.HEAD_ASSESSMENT,
     AuditAction.STAFF_RATING,
@@ -253,8 +275,35 @@ _RECORDED = (
 )
 
 
-def audit_changes(entry: AuditEntry) -> list[str]:
-    """What an audit entry changed, line by line, in words (before → after)."""
+def _value_text(key: str, value) -> str:
+    """A recorded value in words: a choice by its label, a number or date in the interface
+    language's format, nothing as a dash (never "None", never a slug)."""
+    if value is None or value == "":
+        return "—"
+    if key == "year_rule":
+        return str(YearRule(value).label) if value in YearRule.values else str(value)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if key == "min_tenure_months" or isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y") if len(value) == 10 else value
+        except ValueError:
+            return value
+    try:
+        return number_text(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+
+
+def audit_changes(entry: AuditEntry, names: dict[str, str] | None = None) -> list[str]:
+    """What an audit entry changed, line by line, in words (before → after).
+
+    ``names`` maps criterion codes to their names (``criterion_names``), so that self-assessment
+    and review lines name the criterion rather than its code.
+    """
+    names = names or {}
     before, after = entry.before or {}, entry.after or {}
     lines = []
     if entry.action == AuditAction.MANUAL_SCORE:
@@ -264,13 +313,20 @@ def audit_changes(entry: AuditEntry) -> list[str]:
             lines.append(f"{gettext('Evidence')}: {after.get('evidence') or '—'}")
         return lines
     if entry.action == AuditAction.SELF_ASSESSMENT:
-        return [f"{code}: {points}" for code, points in after.get("lines", {}).items()]
+        return [
+            f"{names.get(code, code)}: {_value_text(code, points)}" for code, points in after.get("lines", {}).items()
+        ]
     if entry.action == AuditAction.REVIEW:
         claimed = before.get("claimed", {})
-        return [f"{code}: {claimed.get(code)} → {points}" for code, points in after.get("kept", {}).items()]
+        return [
+            f"{names.get(code, code)}: {_value_text(code, claimed.get(code))} → {_value_text(code, points)}"
+            for code, points in after.get("kept", {}).items()
+        ]
     if entry.action in _RECORDED:
         return [
-            f"{key}: {before[key]} → {value}" if key in before and before[key] != value else f"{key}: {value}"
+            f"{_recorded_label(key)}: {_value_text(key, before[key])} → {_value_text(key, value)}"
+            if key in before and before[key] != value
+            else f"{_recorded_label(key)}: {_value_text(key, value)}"
             for key, value in after.items()
         ]
     if entry.action in (AuditAction.CREATED, AuditAction.SCHEME_CHANGED):
@@ -279,12 +335,11 @@ def audit_changes(entry: AuditEntry) -> list[str]:
         for key, label in _SETTING_LABELS.items():
             if before and before.get(key) != after.get(key):
                 old, new = before.get(key), after.get(key)
-                if key != "min_tenure_months":  # the band thresholds are points: 90,00
-                    old, new = number_text(old), number_text(new)
-                lines.append(f"{capfirst(str(label))}: {old} → {new}")
+                lines.append(f"{capfirst(str(label))}: {_value_text(key, old)} → {_value_text(key, new)}")
         for key in sorted(set(after) - set(_SETTING_LABELS) - {"criteria", "copied_from"}):
             if before and before.get(key) != after.get(key):
-                lines.append(f"{_field_label(key)}: {before.get(key)} → {after.get(key)}")
+                old, new = before.get(key), after.get(key)
+                lines.append(f"{_field_label(key)}: {_value_text(key, old)} → {_value_text(key, new)}")
         old = {item["code"]: item for item in before.get("criteria", [])}
         new = {item["code"]: item for item in after.get("criteria", [])}
         for code, item in new.items():

@@ -157,13 +157,15 @@ class YearDetailView(EmulationReaderMixin, TemplateView):
         leader_scores = list(selectors.leader_ranking(year, access))
         for score in [*unit_scores, *leader_scores]:
             score.readable = selectors.may_read_breakdown(access, score.unit_id)
+        criteria = list(year.criteria.order_by("position", "pk"))
+        names = {criterion.code: str(criterion.name) for criterion in criteria}
         context.update(
             unit_scores=unit_scores,
             leader_scores=leader_scores,
             whole_ranking=selectors.sees_whole_ranking(access),
             unscored_units=list(selectors.unscored_units(year)) if year.computed_at else [],
-            criteria=list(year.criteria.order_by("position", "pk")),
-            audit=[(entry, selectors.audit_changes(entry)) for entry in selectors.audit_trail(year)]
+            criteria=criteria,
+            audit=[(entry, selectors.audit_changes(entry, names)) for entry in selectors.audit_trail(year)]
             if access.read_all
             else None,
             band_counts=_band_counts(unit_scores),
@@ -652,7 +654,7 @@ class SelfAssessmentView(EmulationReaderMixin, TemplateView):
             lines=self.lines(),
             files=list(self.assessment.files.defer("data")) if self.assessment else [],
             audit=[
-                (entry, selectors.audit_changes(entry))
+                (entry, selectors.audit_changes(entry, selectors.criterion_names(self.year)))
                 for entry in selectors.audit_trail(self.year).filter(
                     unit=self.unit, action__in=[AuditAction.SELF_ASSESSMENT, AuditAction.REVIEW]
                 )
