@@ -14,3 +14,11 @@ class StatsRunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+
+
+class NotApplicableRule(models.TextChoices):
+    """What an indicator whose denominator is 0 ("not applicable") contributes to the index total."""
+
+    EXCLUDE = "exclude", _("Left out: the total is scaled over the indicators that apply")
+    FULL = "full", _("Full points")
+    ZERO = "zero", _("No points")

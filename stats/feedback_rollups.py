@@ -5,7 +5,8 @@ handled (refused or answered) on time and late; and the senders' likes and disli
 written with the dossier rollups, for the same days and in the same transaction
 (``stats.rollups.rollup_days``), from three ``GROUP BY`` queries over indexed date columns:
 
-* received on D: items whose ``received_on`` is D (the day it was sent or forwarded);
+* received on D: items whose ``received_on`` is D (the day it was sent or forwarded), and of
+  those the items that refer to a dossier (indicator 5.4);
 * handled on time / late on D: items refused or answered on D, by whether that step met its
   deadline (``feedback.deadlines``);
 * liked / disliked on D: the sender's rating recorded on D (an item is rated once).
@@ -34,10 +35,10 @@ def feedback_rows_for(start: datetime.date, end: datetime.date) -> list[Feedback
     add(
         Feedback.objects.filter(received_on__gte=start, received_on__lte=end)
         .values("received_on", "unit_id")
-        .annotate(received=Count("id")),
+        .annotate(received=Count("id"), received_about_dossier=Count("id", filter=Q(dossier__isnull=False))),
         "received_on",
         "unit_id",
-        ("received",),
+        ("received", "received_about_dossier"),
     )
     add(
         Feedback.objects.filter(handled_on__gte=start, handled_on__lte=end)

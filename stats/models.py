@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from procedures.models import Field, Procedure
 from units.models import Unit
 
-from .choices import StatsRunKind, StatsRunStatus
+from .choices import NotApplicableRule, StatsRunKind, StatsRunStatus
 
 
 class DailyStat(models.Model):
@@ -48,6 +48,10 @@ class DailyStat(models.Model):
     reappointments = models.PositiveIntegerField(default=0)
     rated_satisfied = models.PositiveIntegerField(default=0)
     rated_unsatisfied = models.PositiveIntegerField(default=0)
+    # National index (Decision 766) counts, read by ``stats.index766``.
+    received_online_e_result = models.PositiveIntegerField(default=0)  # received online, electronic result
+    received_digitised = models.PositiveIntegerField(default=0)  # received with components digitised
+    resolved_e_result = models.PositiveIntegerField(default=0)  # ended resolved with an electronic result
 
     COUNT_FIELDS = (
         "received_online",
@@ -67,6 +71,9 @@ class DailyStat(models.Model):
         "reappointments",
         "rated_satisfied",
         "rated_unsatisfied",
+        "received_online_e_result",
+        "received_digitised",
+        "resolved_e_result",
     )
     FLOW_FIELDS = tuple(name for name in COUNT_FIELDS if not name.startswith("open_"))
 
@@ -164,8 +171,9 @@ class FeedbackDailyStat(models.Model):
     handled_late = models.PositiveIntegerField(default=0)
     liked = models.PositiveIntegerField(default=0)
     disliked = models.PositiveIntegerField(default=0)
+    received_about_dossier = models.PositiveIntegerField(default=0)  # received items that refer to a dossier
 
-    COUNT_FIELDS = ("received", "handled_on_time", "handled_late", "liked", "disliked")
+    COUNT_FIELDS = ("received", "handled_on_time", "handled_late", "liked", "disliked", "received_about_dossier")
 
     class Meta:
         verbose_name = _("daily feedback statistic")
@@ -176,3 +184,48 @@ class FeedbackDailyStat(models.Model):
 
     def __str__(self):
         return f"{self.day.isoformat()} {self.unit_id}"
+
+
+class Index766Config(models.Model):
+    """One year's configuration of the national index (Decision 766/QĐ-TTg), edited by the ministry office.
+
+    Without a row for a year the defaults of ``stats.index766.INDICATORS`` apply. ``overrides``
+    changes an indicator's maximum points or target: ``{"3.3": {"points": 4, "target": 50}}``
+    (points ≥ 0; target a percentage in (0, 100], or null for "no target": the rate itself).
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    not_applicable_rule = models.CharField(
+        _("indicators that do not apply"),
+        max_length=10,
+        choices=NotApplicableRule.choices,
+        default=NotApplicableRule.EXCLUDE,
+        help_text=_("What an indicator whose denominator is 0 contributes to the total."),
+    )
+    paper_result_assumed = models.BooleanField(
+        _("every procedure has a paper result"),
+        default=True,
+        help_text=_(
+            "Until the catalogue records which procedures have a paper result, indicator 3.3 counts an "
+            "online dossier only if its result was issued electronically."
+        ),
+    )
+    overrides = models.JSONField(_("points and targets changed"), default=dict, blank=True)
+    note = models.TextField(_("source of the changes"), blank=True)
+
+    class Meta:
+        verbose_name = _("national index configuration")
+        verbose_name_plural = _("national index configurations")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .index766 import override_errors
+
+        errors = override_errors(self.overrides)
+        if errors:
+            raise ValidationError({"overrides": errors})

@@ -6,8 +6,10 @@ dossier ever passes through Python.
 
 Definitions (``stats/tests/test_rollups.py`` checks them against direct counts):
 
-* flows count what happened on a day: received (``received_on``, by channel, paid online), ended
-  (``ended_on``, by timeliness and outcome; an ended dossier's timeliness never changes), and
+* flows count what happened on a day: received (``received_on``, by channel, paid online, and
+  for the national index online with an electronic result and digitised), ended (``ended_on``, by
+  timeliness and outcome, and resolved with an electronic result; an ended dossier's timeliness
+  never changes), and
   supplement requests, re-appointments and ratings (their event's local day);
 * stocks are the open dossiers at the end of the day, within deadline or overdue, read from the
   dossiers' state intervals (``dossiers.models.StateInterval``) and therefore from the events up
@@ -61,6 +63,9 @@ _FLOWS = {
     "reappointments": ("event", f"e.kind = '{EventKind.REAPPOINTED}'"),
     "rated_satisfied": ("event", f"e.kind = '{EventKind.RATED}' AND d.satisfied"),
     "rated_unsatisfied": ("event", f"e.kind = '{EventKind.RATED}' AND NOT d.satisfied"),
+    "received_online_e_result": ("received", f"d.channel = '{Channel.ONLINE}' AND d.result_electronic"),
+    "received_digitised": ("received", "d.documents_digitised"),
+    "resolved_e_result": ("ended", f"d.outcome = '{Outcome.RESOLVED}' AND d.result_electronic"),
 }
 assert set(_FLOWS) == set(DailyStat.FLOW_FIELDS), "every flow column of DailyStat needs its definition"
 _CHANGES = ("open_change", "overdue_change")

@@ -138,6 +138,7 @@ class FeedbackFiguresSerializer(serializers.Serializer):
     handled_total = serializers.IntegerField()
     liked = serializers.IntegerField()
     disliked = serializers.IntegerField()
+    received_about_dossier = serializers.IntegerField(help_text=_("Received in the period and about a dossier."))
     handled_on_time_rate = serializers.FloatField(allow_null=True, help_text=_("Handled on time / handled × 100."))
     liked_rate = serializers.FloatField(allow_null=True, help_text=_("Liked / rated × 100."))
 

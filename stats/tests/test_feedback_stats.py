@@ -122,6 +122,7 @@ def test_the_api_serves_them(feedback_history, client_for, office_staff, officer
         "handled_total": 2,
         "liked": 1,
         "disliked": 1,
+        "received_about_dossier": 2,
         "handled_on_time_rate": 50.0,
         "liked_rate": 50.0,
     }

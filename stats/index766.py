@@ -1,0 +1,458 @@
+"""The national index (Decision 766/QĐ-TTg): every indicator, group and the total out of 100.
+
+This is the one place the index is computed (DESIGN.md, "The national index"; the choices are
+written down in ``docs/index766.md``). For a unit and its sub-units (or every unit a principal
+may read) and any date range, ``index766`` reads:
+
+* the dossier rollups (``DailyStat``): flows summed over the range, stocks on its last day;
+* the feedback rollups (``FeedbackDailyStat``) summed over the range;
+* the catalogue (``procedures.Procedure``) for the indicators that count procedures.
+
+A fixed number of queries (at most six) whatever the number of dossiers.
+
+Each indicator is a rate ``numerator / denominator`` in percent, rounded to two decimals. With a
+target it earns its full points at or above the target, otherwise ``rate × points / target``; an
+indicator without a target earns ``rate × points / 100``. Points are rounded to two decimals. An
+indicator is:
+
+* **computed**;
+* **not applicable** when its denominator is 0 (the public rule); the year's configuration says
+  what it contributes (``NotApplicableRule``: left out, full points or none);
+* **not available** when the product does not yet record its inputs (e.g. the catalogue's
+  history, the sync flags); it is reported with the reason and always left out.
+
+The total is ``100 × points earned / maximum of the indicators counted``, so that an index whose
+inputs are partly missing is still on 100 and says on how many points (``counted_maximum``) it
+rests.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from procedures.choices import OnlineService
+from procedures.models import Procedure
+from units.models import Unit
+
+from .choices import NotApplicableRule
+from .models import DailyStat, FeedbackDailyStat, Index766Config
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+ONE_DAY = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    name: str
+
+
+GROUPS = (
+    Group("1", _("Publicity and transparency")),
+    Group("2", _("Progress of resolution")),
+    Group("3", _("Online public services")),
+    Group("3P", _("Online payment")),
+    Group("4", _("Digitisation")),
+    Group("5", _("Satisfaction")),
+)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator's defaults: maximum points and target (percent, or None for no target)."""
+
+    code: str
+    group: str
+    name: str
+    points: Decimal
+    target: Decimal | None = None
+
+
+def _d(value) -> Decimal:
+    return Decimal(str(value))
+
+
+# DESIGN.md's defaults (points add up to 100). Group 3's split (4 + 4 + 4) is our choice.
+INDICATORS = (
+    Indicator("1.1", "1", _("Procedures announced on time"), _d(6)),
+    Indicator("1.2", "1", _("Procedures published on the national database on time"), _d(4)),
+    Indicator("1.3", "1", _("Procedures published with all seven components"), _d(2)),
+    Indicator("1.4", "1", _("Dossiers synced to the national portal"), _d(6)),
+    Indicator("2.1", "2", _("Dossiers ended on time or open within deadline"), _d(20)),
+    Indicator("2.2", "2", _("Average processing time per procedure (no points)"), _d(0)),
+    Indicator("3.1", "3", _("Procedures offered online"), _d(4), _d(80)),
+    Indicator("3.2", "3", _("Online services that received dossiers"), _d(4)),
+    Indicator("3.3", "3", _("Dossiers received online"), _d(4), _d(50)),
+    Indicator("3.5a", "3P", _("Fee-bearing procedures payable on the national portal"), _d(2), _d(80)),
+    Indicator("3.5b", "3P", _("Fee-bearing procedures with online payments made"), _d(2), _d(80)),
+    Indicator("3.6", "3P", _("Dossiers paid online"), _d(6)),
+    Indicator("4.1", "4", _("Dossiers with an electronic result"), _d(6)),
+    Indicator("4.2a", "4", _("Dossiers digitised"), _d(4), _d(80)),
+    Indicator("4.2b", "4", _("Electronic certified copies"), _d(2)),
+    Indicator("4.3", "4", _("Dossiers reusing digitised data"), _d(2), _d(80)),
+    Indicator("4.4", "4", _("Digitised dossiers linked to the citizen's data store"), _d(4)),
+    Indicator("4.5a", "4", _("Population data: dossiers"), _d(2)),
+    Indicator("4.5b", "4", _("Population data: procedures"), _d(2)),
+    Indicator("5.1", "5", _("Feedback received (tracked, no points)"), _d(0)),
+    Indicator("5.2", "5", _("Feedback handled on time"), _d(6)),
+    Indicator("5.3", "5", _("Satisfaction with feedback handling"), _d(6)),
+    Indicator("5.4", "5", _("Dossiers without delay, feedback or dislike"), _d(6), _d(90)),
+)
+INDICATOR_CODES = tuple(indicator.code for indicator in INDICATORS)
+assert sum(indicator.points for indicator in INDICATORS) == HUNDRED, "the default points add up to 100"
+
+# Why an indicator cannot be computed yet (its inputs are not recorded by the product).
+NOT_RECORDED = {
+    "1.1": _("The date the legal basis takes effect is not recorded in the catalogue."),
+    "1.2": _("The date each procedure was published on the national database is not recorded."),
+    "1.3": _("Whether a procedure's seven components are complete is not recorded."),
+    "1.4": _("Whether a dossier was synced to the national portal is not recorded."),
+    "2.2": _("Processing durations are not summed by the rollups yet."),
+    "3.5a": _("Whether a procedure is payable on the national portal is not recorded."),
+    "4.2b": _("Electronic certified copies are not recorded."),
+    "4.3": _("Reuse of digitised data is not recorded on dossiers."),
+    "4.4": _("Components taken from the citizen's data store are not recorded on dossiers."),
+    "4.5a": _("Authentication with VNeID is not recorded on dossiers."),
+    "4.5b": _("Which procedures use population data is not recorded in the catalogue."),
+    "5.3": _("Whether a feedback item repeats an earlier one is not recorded."),
+}
+CATALOGUE_HISTORY_MISSING = _(
+    "The catalogue's history is not recorded: procedures are counted only for a period that ends on the "
+    "last day the statistics hold (yesterday) or later, as the catalogue stands now."
+)
+
+
+# --- Configuration --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """A year's points, targets and rules (``Index766Config`` over the defaults)."""
+
+    year: int
+    points: dict[str, Decimal]
+    targets: dict[str, Decimal | None]
+    not_applicable_rule: str = NotApplicableRule.EXCLUDE
+    paper_result_assumed: bool = True
+
+
+def override_errors(overrides) -> list[str]:
+    """The problems of an ``Index766Config.overrides`` value (empty when it is valid)."""
+    if not isinstance(overrides, dict):
+        return [str(_("Give an object keyed by indicator code."))]
+    errors = []
+    for code, change in overrides.items():
+        if code not in INDICATOR_CODES:
+            errors.append(str(_("Unknown indicator %(code)s.") % {"code": code}))
+            continue
+        if not isinstance(change, dict) or set(change) - {"points", "target"}:
+            errors.append(str(_("Indicator %(code)s: give only points and target.") % {"code": code}))
+            continue
+        points, target = change.get("points"), change.get("target", 1)
+        if "points" in change and (not isinstance(points, int | float) or points < 0):
+            errors.append(str(_("Indicator %(code)s: points must be a number of at least 0.") % {"code": code}))
+        if target is not None and (not isinstance(target, int | float) or not 0 < target <= 100):
+            errors.append(
+                str(_("Indicator %(code)s: the target is a percentage above 0, at most 100.") % {"code": code})
+            )
+    return errors
+
+
+def configuration(year: int) -> Configuration:
+    """The configuration of ``year``: the ministry office's ``Index766Config`` or the defaults. One query."""
+    points = {indicator.code: indicator.points for indicator in INDICATORS}
+    targets = {indicator.code: indicator.target for indicator in INDICATORS}
+    row = Index766Config.objects.filter(year=year).first()
+    if row is None:
+        return Configuration(year=year, points=points, targets=targets)
+    for code, change in (row.overrides or {}).items():
+        if code not in points:
+            continue
+        if "points" in change:
+            points[code] = _d(change["points"])
+        if "target" in change:
+            targets[code] = None if change["target"] is None else _d(change["target"])
+    return Configuration(
+        year=year,
+        points=points,
+        targets=targets,
+        not_applicable_rule=row.not_applicable_rule,
+        paper_result_assumed=row.paper_result_assumed,
+    )
+
+
+# --- Results --------------------------------------------------------------------------------
+
+COMPUTED, NOT_APPLICABLE, NOT_AVAILABLE = "computed", "not_applicable", "not_available"
+
+
+@dataclass
+class IndicatorResult:
+    """One indicator over the period. ``rate`` and ``points`` are None unless ``status`` is computed
+    (or, for points, not applicable under a rule that gives it full or no points)."""
+
+    code: str
+    group: str
+    name: str
+    maximum: Decimal
+    target: Decimal | None
+    numerator: int | None = None
+    denominator: int | None = None
+    rate: Decimal | None = None
+    points: Decimal | None = None
+    status: str = COMPUTED
+    reason: str = ""
+    counted: bool = True
+
+    @property
+    def lost(self) -> Decimal | None:
+        """Points lost on a counted indicator (maximum − points)."""
+        return self.maximum - self.points if self.counted and self.points is not None else None
+
+
+@dataclass
+class GroupResult:
+    code: str
+    name: str
+    maximum: Decimal
+    indicators: list[IndicatorResult] = field(default_factory=list)
+
+    @property
+    def points(self) -> Decimal:
+        """Points earned on the counted indicators."""
+        return sum((item.points for item in self.indicators if item.counted and item.points is not None), Decimal(0))
+
+    @property
+    def counted_maximum(self) -> Decimal:
+        return sum((item.maximum for item in self.indicators if item.counted), Decimal(0))
+
+
+@dataclass
+class IndexResult:
+    date_from: datetime.date
+    date_to: datetime.date
+    unit: Unit | None
+    configuration: Configuration
+    groups: list[GroupResult]
+
+    @property
+    def points(self) -> Decimal:
+        return sum((group.points for group in self.groups), Decimal(0))
+
+    @property
+    def counted_maximum(self) -> Decimal:
+        """The maximum of the indicators the total rests on (100 when every indicator is counted)."""
+        return sum((group.counted_maximum for group in self.groups), Decimal(0))
+
+    @property
+    def total(self) -> Decimal | None:
+        """The index on 100: points earned over the counted maximum; None when nothing is counted."""
+        if not self.counted_maximum:
+            return None
+        return _round(self.points * HUNDRED / self.counted_maximum)
+
+    def indicator(self, code: str) -> IndicatorResult:
+        return next(item for group in self.groups for item in group.indicators if item.code == code)
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def rate_points(rate: Decimal, maximum: Decimal, target: Decimal | None) -> Decimal:
+    """The threshold rule: full points at or above the target, else ``rate × maximum / target``
+    (``target`` None: ``rate × maximum / 100``). Rates in percent; two decimals."""
+    bar = target if target is not None else HUNDRED
+    if rate >= bar:
+        return _round(maximum)
+    return _round(rate * maximum / bar)
+
+
+# --- Computation ----------------------------------------------------------------------------
+
+_DOSSIER_FLOWS = (
+    "received_online",
+    "received_in_person",
+    "received_postal",
+    "paid_online",
+    "ended_early",
+    "ended_on_time",
+    "ended_late",
+    "ended_resolved",
+    "resolved_e_result",
+    "received_online_e_result",
+    "received_digitised",
+    "rated_unsatisfied",
+)
+
+
+def _scoped(queryset, *, unit: Unit | None, unit_ids):
+    if unit_ids is not None:
+        queryset = queryset.filter(unit_id__in=unit_ids)
+    if unit is not None:
+        queryset = queryset.filter(unit__path__startswith=unit.path)
+    return queryset
+
+
+def counts(
+    *, date_from: datetime.date, date_to: datetime.date, unit: Unit | None = None, unit_ids=None, today=None
+) -> dict[str, int | None]:
+    """Every count the index reads for the scope and period, from the rollups and the catalogue.
+
+    Keys: the dossier flows of ``_DOSSIER_FLOWS`` summed over the range; ``fee_received`` (received
+    dossiers of fee-bearing procedures); ``open_within_deadline``/``open_overdue`` at the end of
+    ``date_to``; the feedback counts of ``FeedbackDailyStat``; and, only when the period ends on
+    or after the last day the rollups hold (``today − 1``), the catalogue counts ``procedures``,
+    ``online_procedures``, ``online_procedures_used``, ``fee_procedures``,
+    ``fee_procedures_paid`` (None otherwise). At most six queries.
+    """
+    today = today or timezone.localdate()
+    flows = _scoped(DailyStat.objects.filter(day__gte=date_from, day__lte=date_to), unit=unit, unit_ids=unit_ids)
+    fee = Q(procedure__has_fee=True)
+    # Aliases differ from the column names: Django refuses an aggregate named like a column it reads.
+    sums = flows.aggregate(
+        **{f"sum_{name}": Sum(name) for name in _DOSSIER_FLOWS},
+        sum_fee_received=Sum(F("received_online") + F("received_in_person") + F("received_postal"), filter=fee),
+    )
+    values = {key.removeprefix("sum_"): value for key, value in sums.items()}
+    stocks = _scoped(DailyStat.objects.filter(day=date_to), unit=unit, unit_ids=unit_ids).aggregate(
+        within=Sum("open_within_deadline"), overdue=Sum("open_overdue")
+    )
+    stocks = {"open_within_deadline": stocks["within"], "open_overdue": stocks["overdue"]}
+    feedback = _scoped(
+        FeedbackDailyStat.objects.filter(day__gte=date_from, day__lte=date_to), unit=unit, unit_ids=unit_ids
+    ).aggregate(**{f"feedback_{name}": Sum(name) for name in FeedbackDailyStat.COUNT_FIELDS})
+    result = {key: value or 0 for key, value in {**values, **stocks, **feedback}.items()}
+    catalogue_keys = (
+        "procedures",
+        "online_procedures",
+        "online_procedures_used",
+        "fee_procedures",
+        "fee_procedures_paid",
+    )
+    if date_to < today - ONE_DAY:
+        return {**result, **dict.fromkeys(catalogue_keys)}
+    procedures = _scoped(Procedure.objects.in_force_on(date_to), unit=unit, unit_ids=unit_ids)
+    online = ~Q(online_service=OnlineService.NONE)
+    catalogue = Procedure.objects.filter(pk__in=procedures.values("pk")).aggregate(
+        procedures=Count("pk"),
+        online_procedures=Count("pk", filter=online),
+        fee_procedures=Count("pk", filter=Q(has_fee=True)),
+    )
+    used = flows.values("procedure_id").annotate(online=Sum("received_online"), paid=Sum("paid_online"))
+    used = used.filter(procedure__in=procedures.values("pk"))
+    catalogue["online_procedures_used"] = Procedure.objects.filter(
+        online, pk__in=used.filter(online__gt=0).values("procedure_id")
+    ).count()
+    catalogue["fee_procedures_paid"] = Procedure.objects.filter(
+        has_fee=True, pk__in=used.filter(paid__gt=0).values("procedure_id")
+    ).count()
+    return {**result, **catalogue}
+
+
+def index766(
+    *,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    unit: Unit | None = None,
+    unit_ids=None,
+    today: datetime.date | None = None,
+) -> IndexResult:
+    """The national index of ``unit`` and its sub-units (None: every unit; ``unit_ids`` limits it
+    to the units a principal may read) over ``[date_from, date_to]``, under the configuration of
+    ``date_to``'s year. A fixed number of queries (at most seven)."""
+    config = configuration(date_to.year)
+    c = counts(date_from=date_from, date_to=date_to, unit=unit, unit_ids=unit_ids, today=today)
+    received = c["received_online"] + c["received_in_person"] + c["received_postal"]
+    ended = c["ended_early"] + c["ended_on_time"] + c["ended_late"]
+    open_total = c["open_within_deadline"] + c["open_overdue"]
+    processed = ended + open_total
+    online_counted = c["received_online_e_result"] if config.paper_result_assumed else c["received_online"]
+    feedback_handled = c["feedback_handled_on_time"] + c["feedback_handled_late"]
+    late = c["ended_late"] + c["open_overdue"]
+    feedback_or_dislike = c["rated_unsatisfied"] + c["feedback_received_about_dossier"]
+
+    fractions: dict[str, tuple[int | None, int | None]] = {
+        "2.1": (c["ended_early"] + c["ended_on_time"] + c["open_within_deadline"], processed),
+        "3.1": (c["online_procedures"], c["procedures"]),
+        "3.2": (c["online_procedures_used"], c["online_procedures"]),
+        "3.3": (online_counted, received),
+        "3.5b": (c["fee_procedures_paid"], c["fee_procedures"]),
+        "3.6": (c["paid_online"], c["fee_received"]),
+        "4.1": (c["resolved_e_result"], c["ended_resolved"]),
+        "4.2a": (c["received_digitised"], received),
+        "5.1": (c["feedback_received"], None),
+        "5.2": (c["feedback_handled_on_time"], feedback_handled),
+    }
+    groups = {group.code: GroupResult(group.code, str(group.name), Decimal(0)) for group in GROUPS}
+    for spec in INDICATORS:
+        result = IndicatorResult(
+            code=spec.code,
+            group=spec.group,
+            name=str(spec.name),
+            maximum=config.points[spec.code],
+            target=config.targets[spec.code],
+        )
+        if spec.code == "5.4":
+            _rate_54(result, processed, late, feedback_or_dislike, config)
+        elif spec.code == "5.1":
+            result.numerator = c["feedback_received"]
+            result.status, result.counted = NOT_APPLICABLE, False
+            result.reason = str(_("Tracked only: feedback by class earns no points."))
+        elif spec.code in fractions:
+            numerator, denominator = fractions[spec.code]
+            if denominator is None:
+                result.status, result.counted, result.reason = NOT_AVAILABLE, False, str(CATALOGUE_HISTORY_MISSING)
+            else:
+                result.numerator, result.denominator = numerator, denominator
+                _score(result, config)
+        else:
+            result.status, result.counted, result.reason = NOT_AVAILABLE, False, str(NOT_RECORDED[spec.code])
+        group = groups[spec.group]
+        group.maximum += result.maximum
+        group.indicators.append(result)
+    return IndexResult(
+        date_from=date_from, date_to=date_to, unit=unit, configuration=config, groups=list(groups.values())
+    )
+
+
+def _score(result: IndicatorResult, config: Configuration) -> None:
+    """Rate and points of a plain ``numerator / denominator`` indicator, or the not-applicable rule."""
+    if not result.denominator:
+        _not_applicable(result, config)
+        return
+    result.rate = _round(Decimal(result.numerator) * HUNDRED / Decimal(result.denominator))
+    result.points = rate_points(result.rate, result.maximum, result.target)
+
+
+def _not_applicable(result: IndicatorResult, config: Configuration) -> None:
+    result.status = NOT_APPLICABLE
+    result.reason = str(_("Nothing to divide: the denominator is 0 in this period."))
+    if config.not_applicable_rule == NotApplicableRule.FULL:
+        result.points = result.maximum
+    elif config.not_applicable_rule == NotApplicableRule.ZERO:
+        result.points = Decimal(0)
+    else:
+        result.counted = False
+
+
+def _rate_54(result: IndicatorResult, processed: int, late: int, disliked: int, config: Configuration) -> None:
+    """5.4 = 100% − (late rate + feedback-or-dislike rate), both over the dossiers of 2.1.
+
+    ``numerator`` is what is left of the denominator after removing the late dossiers and the
+    dossiers with feedback or a "not satisfied" rating (counted, not de-duplicated); the rate is
+    floored at 0."""
+    result.denominator = processed
+    if not processed:
+        _not_applicable(result, config)
+        return
+    late_rate = _round(Decimal(late) * HUNDRED / processed)
+    disliked_rate = _round(Decimal(disliked) * HUNDRED / processed)
+    result.numerator = max(processed - late - disliked, 0)
+    result.rate = max(HUNDRED - late_rate - disliked_rate, Decimal(0))
+    result.points = rate_points(result.rate, result.maximum, result.target)
