@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stats', '0003_feedbackdailystat'),
+        ('stats', '0004_computed_days_and_run_heartbeat'),
     ]
 
     operations = [
