@@ -34,6 +34,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.choices import Channel, Outcome, Timeliness
 from procedures.choices import OnlineService
 from procedures.models import Procedure
 from units.models import Unit
@@ -456,3 +457,66 @@ def _rate_54(result: IndicatorResult, processed: int, late: int, disliked: int, 
     result.numerator = max(processed - late - disliked, 0)
     result.rate = max(HUNDRED - late_rate - disliked_rate, Decimal(0))
     result.points = rate_points(result.rate, result.maximum, result.target)
+
+
+# --- Drill-downs: the dossier list filtered as the index counts -------------------------------
+
+
+@dataclass(frozen=True)
+class Drilldown:
+    """A link from a numerator or denominator to the dossier list (``dossiers:list``).
+
+    ``part`` is "numerator" or "denominator"; ``params`` the list's filters (a list value repeats
+    the parameter). Where the list has no filter for a count (e.g. paid online, electronic
+    result), there is no link rather than a wrong one; a link that shows a wider set says so.
+    """
+
+    part: str
+    label: str
+    params: dict
+
+
+def drilldowns(index: IndexResult) -> dict[str, list[Drilldown]]:
+    """The dossier-list links behind each indicator that has them, keyed by indicator code."""
+    scope = {"subtree": index.unit.code} if index.unit is not None else {}
+    received = {**scope, "received_from": index.date_from.isoformat(), "received_to": index.date_to.isoformat()}
+    ended = {**scope, "ended_from": index.date_from.isoformat(), "ended_to": index.date_to.isoformat()}
+    open_at_end = {**scope, "open_on": index.date_to.isoformat()}
+    overdue_at_end = {**scope, "overdue_on": index.date_to.isoformat()}
+    rated = {**scope, "rated_from": index.date_from.isoformat(), "rated_to": index.date_to.isoformat()}
+    numerator, denominator = "numerator", "denominator"
+    processed = [
+        Drilldown(denominator, str(_("Ended in the period")), ended),
+        Drilldown(denominator, str(_("In progress at the end of the period")), open_at_end),
+    ]
+    return {
+        "2.1": [
+            Drilldown(
+                numerator,
+                str(_("Ended early or on time")),
+                {**ended, "timeliness": [Timeliness.EARLY, Timeliness.ON_TIME]},
+            ),
+            Drilldown(numerator, str(_("In progress at the end, all (overdue ones are listed below)")), open_at_end),
+            Drilldown(numerator, str(_("Overdue at the end (not counted)")), overdue_at_end),
+            *processed,
+        ],
+        "3.3": [
+            Drilldown(
+                numerator,
+                str(_("Received online (with or without an electronic result)")),
+                {
+                    **received,
+                    "channel": [Channel.ONLINE],
+                },
+            ),
+            Drilldown(denominator, str(_("Received in the period")), received),
+        ],
+        "4.1": [Drilldown(denominator, str(_("Resolved in the period")), {**ended, "outcome": [Outcome.RESOLVED]})],
+        "4.2a": [Drilldown(denominator, str(_("Received in the period")), received)],
+        "5.4": [
+            Drilldown(numerator, str(_("Ended late (subtracted)")), {**ended, "timeliness": [Timeliness.LATE]}),
+            Drilldown(numerator, str(_("Overdue at the end (subtracted)")), overdue_at_end),
+            Drilldown(numerator, str(_("Rated “not satisfied” (subtracted)")), {**rated, "satisfied": "false"}),
+            *processed,
+        ],
+    }

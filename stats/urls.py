@@ -5,5 +5,6 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("form06/", views.Form06View.as_view(), name="form06"),
+    path("index766/", views.Index766View.as_view(), name="index766"),
     path("runs/", views.StatsRunsView.as_view(), name="runs"),
 ]

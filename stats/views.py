@@ -7,6 +7,7 @@ units the user may read; the period rules live in ``stats.periods`` and the file
 
 import datetime
 from functools import cached_property
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,7 @@ from units.models import Unit
 
 from . import form06 as layout
 from . import periods, rollups, tasks
+from .index766 import drilldowns, index766
 from .models import StatsRun
 from .selectors import coverage, form06
 
@@ -280,6 +283,68 @@ class Form06View(ReportReaderMixin, TemplateView):
         """The Vietnamese names of the units of ``units`` whose parent is not among them."""
         ids = {each.pk for each in units}
         return [each.name_vi for each in units if each.parent_id not in ids]
+
+
+class Index766Form(Form06Form):
+    """The period and the unit of the national index (the Form 06 choices, without grouping or files)."""
+
+    group_by = None
+    export = None
+
+
+class Index766View(ReportReaderMixin, TemplateView):
+    """The national index (Decision 766) of a unit and its sub-units for a period: the six groups,
+    each indicator's figures and the points lost, with links to the dossiers behind the counts.
+    A fixed number of queries: the user's units, the chosen unit, the index and the
+    days not computed yet."""
+
+    template_name = "reports/index766.html"
+
+    def get(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        units = list(units_visible_to(self.access).order_by("path"))
+        data = request.GET if set(request.GET) & set(Index766Form.base_fields) else self.default_query(today)
+        form = Index766Form(data, units=units, today=today)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        query = form.cleaned_data
+        unit = query["unit"]
+        if unit is not None and not self.access.can_read_unit(unit.pk):
+            raise PermissionDenied(gettext("You may not read the statistics of unit %(code)s.") % {"code": unit.code})
+        result = index766(
+            date_from=query["date_from"],
+            date_to=query["date_to"],
+            unit=unit,
+            unit_ids=None if self.access.read_all else self.access.read_unit_ids,
+        )
+        links = drilldowns(result)
+        groups = [
+            {
+                "group": group,
+                "rows": [
+                    {
+                        "item": item,
+                        "links": [
+                            (link.part, link.label, f"{reverse('dossiers:list')}?{urlencode(link.params, doseq=True)}")
+                            for link in links.get(item.code, [])
+                        ],
+                    }
+                    for item in group.indicators
+                ],
+            }
+            for group in result.groups
+        ]
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                query=query,
+                index=result,
+                groups=groups,
+                coverage=coverage(query["date_from"], query["date_to"]),
+            )
+        )
+
+    default_query = staticmethod(Form06View.default_query)
 
 
 class StatsRunsView(LoginRequiredMixin, ListView):

@@ -49,6 +49,7 @@ ENDPOINTS = [
     ("get", f"/api/v1/stats/form06/?{PERIOD}", None, R.STATS_READ, 200),
     ("get", f"/api/v1/stats/rates/?{PERIOD}", None, R.STATS_READ, 200),
     ("get", f"/api/v1/stats/feedback/?{PERIOD}", None, R.STATS_READ, 200),
+    ("get", f"/api/v1/stats/index766/?{PERIOD}", None, R.STATS_READ, 200),
     ("get", "/api/v1/emulation/", None, R.EMULATION_READ, 200),
     ("get", "/api/v1/emulation/2025/units/", None, R.EMULATION_READ, 404),
     ("get", "/api/v1/emulation/2025/leaders/", None, R.EMULATION_READ, 404),

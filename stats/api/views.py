@@ -20,6 +20,7 @@ from units.choices import TokenScope
 from units.models import Unit
 
 from .. import periods
+from ..index766 import COMPUTED, NOT_APPLICABLE, NOT_AVAILABLE, index766
 from ..selectors import GROUPINGS, feedback_figures, form06, monthly_trend, period_figures
 
 ERRORS = {
@@ -258,3 +259,73 @@ class FeedbackStatsView(StatsView):
             "totals": totals,
         }
         return Response(FeedbackStatsSerializer(answer).data)
+
+
+# --- The national index (Decision 766) ---------------------------------------------------------
+
+
+class IndicatorSerializer(serializers.Serializer):
+    """One indicator: its counts, rate and points (null where it is not computed)."""
+
+    code = serializers.CharField(help_text=_("The indicator's code, e.g. 2.1."))
+    name = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=[COMPUTED, NOT_APPLICABLE, NOT_AVAILABLE],
+        help_text=_("computed; not_applicable (the denominator is 0); not_available (inputs not recorded)."),
+    )
+    reason = serializers.CharField(help_text=_("Why it is not computed (empty when it is)."))
+    counted = serializers.BooleanField(help_text=_("Whether it counts towards the group and the total."))
+    numerator = serializers.IntegerField(allow_null=True)
+    denominator = serializers.IntegerField(allow_null=True)
+    rate = serializers.FloatField(allow_null=True, help_text=_("numerator / denominator × 100, two decimals."))
+    target = serializers.FloatField(allow_null=True, help_text=_("Percent; null: no target (the rate itself)."))
+    maximum = serializers.FloatField(help_text=_("The indicator's maximum points this year."))
+    points = serializers.FloatField(allow_null=True)
+    lost = serializers.FloatField(allow_null=True, help_text=_("maximum − points, for a counted indicator."))
+
+
+class IndexGroupSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    maximum = serializers.FloatField(help_text=_("The group's points this year."))
+    counted_maximum = serializers.FloatField(help_text=_("The maximum of its counted indicators."))
+    points = serializers.FloatField()
+    indicators = IndicatorSerializer(many=True)
+
+
+class Index766Serializer(serializers.Serializer):
+    unit = serializers.CharField(allow_null=True)
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    year = serializers.IntegerField(help_text=_("The year whose configuration applies (that of date_to)."))
+    not_applicable_rule = serializers.CharField()
+    total = serializers.FloatField(
+        allow_null=True, help_text=_("On 100: points earned / counted maximum × 100; null when nothing is counted.")
+    )
+    points = serializers.FloatField()
+    counted_maximum = serializers.FloatField(help_text=_("The points the total rests on (100 when all are counted)."))
+    groups = IndexGroupSerializer(many=True)
+
+
+class Index766StatsView(StatsView):
+    """The national index (Decision 766/QĐ-TTg) of a unit and its sub-units (or of every unit you
+    may read) over a period: each indicator's figures and points, the groups and the total on 100."""
+
+    @extend_schema(parameters=[StatsQuerySerializer], responses={200: Index766Serializer, **ERRORS})
+    def get(self, request):
+        query, scope = self.parse(request)
+        index = index766(
+            date_from=query["date_from"], date_to=query["date_to"], unit=scope["subtree"], unit_ids=scope["unit_ids"]
+        )
+        answer = {
+            "unit": index.unit.code if index.unit else None,
+            "date_from": index.date_from,
+            "date_to": index.date_to,
+            "year": index.configuration.year,
+            "not_applicable_rule": index.configuration.not_applicable_rule,
+            "total": index.total,
+            "points": index.points,
+            "counted_maximum": index.counted_maximum,
+            "groups": index.groups,
+        }
+        return Response(Index766Serializer(answer).data)
