@@ -8,7 +8,8 @@ may read) and any date range, ``index766`` reads:
 * the feedback rollups (``FeedbackDailyStat``) summed over the range;
 * the catalogue (``procedures.Procedure``) for the indicators that count procedures.
 
-A fixed number of queries (at most six) whatever the number of dossiers.
+A fixed number of queries (at most seven) whatever the number of dossiers (``bench/index766.py``;
+figures in ``docs/performance.md``).
 
 Each indicator is a rate ``numerator / denominator`` in percent, rounded to two decimals. With a
 target it earns its full points at or above the target, otherwise ``rate × points / target``; an
