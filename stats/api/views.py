@@ -308,7 +308,7 @@ class Index766Serializer(serializers.Serializer):
 
 
 class Index766StatsView(StatsView):
-    """The national index (Decision 766/QĐ-TTg) of a unit and its sub-units (or of every unit you
+    """The national index (Decision 766 of 2022) of a unit and its sub-units (or of every unit you
     may read) over a period: each indicator's figures and points, the groups and the total on 100."""
 
     @extend_schema(parameters=[StatsQuerySerializer], responses={200: Index766Serializer, **ERRORS})
