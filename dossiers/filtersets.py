@@ -3,13 +3,11 @@
 import re
 
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
-from config.api import CodeFilter, ordered_ranges_form
+from config.api import ApiFilterSet, CodeFilter, StrictBooleanFilter, ordered_ranges_form
 from config.text import PHONE_SEPARATORS, nfc
 from procedures.models import Field, Procedure
 from units.access import access_for_request
@@ -31,33 +29,12 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*qs.query.order_by, "-id")
 
 
-class StrictBooleanField(forms.NullBooleanField):
-    """``true``/``false`` (or ``1``/``0``); anything else is an error, not a silently ignored filter."""
-
-    widget = forms.TextInput
-    default_error_messages = {"invalid": _("Use true or false.")}
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        normalised = value.lower() if isinstance(value, str) else value
-        if normalised in (True, "true", "1"):
-            return True
-        if normalised in (False, "false", "0"):
-            return False
-        raise ValidationError(self.error_messages["invalid"], code="invalid")
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-
 DOSSIER_CODE_PREFIX = re.compile(r"^[A-Za-z0-9_]+-[A-Za-z0-9_-]+$")
 # A prefix that fixes the unit and starts the date (BYT-QLD-25…): its codes sort newest first.
 UNIT_CODE_PREFIX = re.compile(r"^[A-Z0-9_]+-[A-Z0-9_]+-[0-9]")
 
 
-class DossierFilterSet(django_filters.FilterSet):
+class DossierFilterSet(ApiFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     unit = CodeFilter(relation="unit", queryset=Unit.objects.all(), label=_("Resolving unit (code)"))
     subtree = django_filters.ModelChoiceFilter(

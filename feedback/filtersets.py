@@ -4,22 +4,22 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.api import ordered_ranges_form
+from config.api import ApiFilterSet, StrictBooleanFilter, ordered_ranges_form
 from dossiers.selectors import local_today
 
 from .choices import Classification, Source, Status
 from .models import Feedback
 
 
-class FeedbackFilterSet(django_filters.FilterSet):
+class FeedbackFilterSet(ApiFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     classification = django_filters.ChoiceFilter(choices=Classification.choices)
     source = django_filters.ChoiceFilter(choices=Source.choices)
     unit = django_filters.CharFilter(field_name="unit__code", label=_("Unit code"))
     received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte")
     received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue today"))
-    due_soon = django_filters.BooleanFilter(method="filter_due_soon", label=_("Due soon"))
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue today"))
+    due_soon = StrictBooleanFilter(method="filter_due_soon", label=_("Due soon"))
     q = django_filters.CharFilter(method="search", label=_("Code or title"))
 
     class Meta:

@@ -3,11 +3,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from config.api import ApiFilterSet
+
 from .choices import MessageChannel, MessageStatus
 from .models import Message
 
 
-class MessageFilterSet(django_filters.FilterSet):
+class MessageFilterSet(ApiFilterSet):
     status = django_filters.ChoiceFilter(choices=MessageStatus.choices)
     channel = django_filters.ChoiceFilter(choices=MessageChannel.choices)
     kind = django_filters.CharFilter()

@@ -4,14 +4,14 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.api import CodeFilter
+from config.api import ApiFilterSet, CodeFilter
 from units.models import Unit
 
 from .choices import CompetentLevel, OnlineService
 from .models import Field, Procedure, ReductionPlan
 
 
-class FieldFilterSet(django_filters.FilterSet):
+class FieldFilterSet(ApiFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     class Meta:
@@ -24,7 +24,7 @@ class FieldFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(code__icontains=value) | Q(name_vi__icontains=value) | Q(name_en__icontains=value))
 
 
-class ProcedureFilterSet(django_filters.FilterSet):
+class ProcedureFilterSet(ApiFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     field = CodeFilter(relation="field", queryset=Field.objects.all(), label=_("Field (code)"))
     unit = CodeFilter(relation="unit", queryset=Unit.objects.all(), label=_("Resolving unit (code)"))
@@ -54,7 +54,7 @@ class ProcedureFilterSet(django_filters.FilterSet):
         return queryset.in_force_on(value)
 
 
-class ReductionPlanFilterSet(django_filters.FilterSet):
+class ReductionPlanFilterSet(ApiFilterSet):
     procedure = CodeFilter(relation="procedure", queryset=Procedure.objects.all(), label=_("Procedure (code)"))
     unit = CodeFilter(relation="procedure__unit", queryset=Unit.objects.all(), label=_("Resolving unit (code)"))
 

@@ -4,13 +4,13 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.api import CodeFilter
+from config.api import ApiFilterSet, CodeFilter
 
 from .choices import TenureRole, UnitKind
 from .models import Tenure, Unit
 
 
-class UnitFilterSet(django_filters.FilterSet):
+class UnitFilterSet(ApiFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices)
     parent = CodeFilter(relation="parent", queryset=Unit.objects.all(), label=_("Parent unit (code)"))
@@ -34,7 +34,7 @@ class UnitFilterSet(django_filters.FilterSet):
         return queryset.subtree(value) if value else queryset
 
 
-class TenureFilterSet(django_filters.FilterSet):
+class TenureFilterSet(ApiFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     unit = CodeFilter(relation="unit", queryset=Unit.objects.all(), label=_("Unit (code)"))
     role = django_filters.ChoiceFilter(choices=TenureRole.choices)

@@ -6,8 +6,11 @@ import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
@@ -40,6 +43,18 @@ class Pagination(PageNumberPagination):
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return min(size, self.max_page_size)
 
+    def get_page_number(self, request, paginator):
+        if request.query_params.get(self.page_query_param) == "":
+            raise exceptions.ValidationError({self.page_query_param: [_("Give a page number, or leave it out.")]})
+        return super().get_page_number(request, paginator)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in (self.page_query_param, self.page_size_query_param):
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
 
 class StrictInput:
     """Serializer mixin for request bodies: a field the body does not know is a 400 naming it
@@ -68,7 +83,110 @@ class StrictInput:
             if errors:
                 raise exceptions.ValidationError(errors)
             data = cleaned
-        return super().to_internal_value(data)
+            json_body = lists is None
+        else:
+            json_body = False
+        value = super().to_internal_value(data)  # DRF's own messages first ("A valid integer is required.")
+        if json_body:
+            errors = json_type_errors(self, data)
+            if errors:
+                raise exceptions.ValidationError(errors)
+        return value
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """``true``/``false`` (or ``1``/``0``); anything else is an error, not a silently ignored filter."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("Use true or false.")}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        normalised = value.lower() if isinstance(value, str) else value
+        if normalised in (True, "true", "1"):
+            return True
+        if normalised in (False, "false", "0"):
+            return False
+        raise DjangoValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (django-filter's number filter takes ``0.5`` for an integer column)."""
+
+    field_class = forms.IntegerField
+
+
+class ApiFilterSet(django_filters.FilterSet):
+    """The filter sets of the API: a filter generated for a boolean or integer column is strict."""
+
+    FILTER_DEFAULTS = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        **{
+            field: {"filter_class": IntegerFilter}
+            for field in (
+                models.IntegerField,
+                models.SmallIntegerField,
+                models.PositiveIntegerField,
+                models.PositiveSmallIntegerField,
+                models.BigIntegerField,
+            )
+        },
+    }
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, except that an empty filter (``?unit=``) is a 400, not "no filter":
+    a client that sends a parameter means something by it, and an empty value would silently
+    widen the answer to everything."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            empty = {
+                name: [_("Give a value, or leave the parameter out.")]
+                for name in filterset_class.base_filters
+                if name in request.query_params and "" in request.query_params.getlist(name)
+            }
+            if empty:
+                raise exceptions.ValidationError(empty)
+        return kwargs
+
+
+def _json_type_error(field, value) -> str | None:
+    """The message when ``value`` (from a JSON body) is not of the JSON type the schema gives ``field``."""
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else _("Must be true or false.")
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else _("Must be a whole number.")
+    if isinstance(field, serializers.FloatField):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else _("Must be a number.")
+    textual = (serializers.CharField, serializers.DateField, serializers.DateTimeField, serializers.SlugRelatedField)
+    if isinstance(field, textual) or (
+        isinstance(field, serializers.ChoiceField) and all(isinstance(key, str) for key in field.choices)
+    ):
+        return None if isinstance(value, str) else _("Must be a string.")
+    return None
+
+
+def json_type_errors(serializer, data) -> dict:
+    """Fields of a JSON body whose values have another JSON type than the schema gives them
+    (``"name": 0``, ``"active": 0``): DRF would coerce them silently."""
+    errors = {}
+    for field in serializer.fields.values():
+        if field.read_only or field.field_name not in data or data[field.field_name] is None:
+            continue
+        message = _json_type_error(field, data[field.field_name])
+        if message:
+            errors[field.field_name] = [message]
+    return errors
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
@@ -77,8 +195,19 @@ class CodeRelatedField(serializers.SlugRelatedField):
     ``unknown_message`` is a ``str.format`` template with ``{value}``, e.g. "No unit has the code {value}."
     """
 
+    default_error_messages = {
+        **serializers.SlugRelatedField.default_error_messages,
+        "blank": _("Give a code, or null for none."),
+    }
+
     def __init__(self, *, unknown_message, slug_field="code", **kwargs):
         super().__init__(slug_field=slug_field, error_messages={"does_not_exist": unknown_message}, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for related fields; a code is given, or null is sent for none.
+        if data == "":
+            self.fail("blank")
+        return super().run_validation(data)
 
 
 @extend_schema_field(OpenApiTypes.STR)  # the schema generator cannot follow ``__code`` itself

@@ -10,6 +10,34 @@ from rest_framework import exceptions, parsers, status
 MAX_JSON_DEPTH = 32
 
 
+def _unstorable(text: str) -> bool:
+    """A NUL byte (PostgreSQL cannot store or compare it) or half a surrogate pair (not UTF-8)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _has_unstorable_text(data) -> bool:
+    """Whether any key or string value of a parsed body holds text no field of ours can store."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if _unstorable(value):
+                return True
+        elif isinstance(value, dict):
+            if any(isinstance(key, str) and _unstorable(key) for key in value):
+                return True
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
 def _too_deep(data, limit: int) -> bool:
     """Whether ``data`` nests lists/objects more than ``limit`` levels (checked without recursion)."""
     stack = [(data, 1)]
@@ -45,7 +73,8 @@ def _declared_length(parser_context) -> int:
 
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser that answers 413 to a body over Django's upload limit (DRF itself reads
-    any length) and 400, not 500, to bodies nested too deep to be ours."""
+    any length) and 400, not 500, to bodies nested too deep to be ours or holding text the database
+    cannot take (a NUL byte, a lone surrogate) in any key or value."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -62,4 +91,6 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(
                 _("JSON nested more than %(limit)d levels deep is refused.") % {"limit": MAX_JSON_DEPTH}
             )
+        if _has_unstorable_text(data):
+            raise exceptions.ParseError(_("The body contains a NUL character or invalid Unicode text."))
         return data

@@ -224,11 +224,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["units.api.permissions.TokenScopes", "units.api.permissions.CatalogueAccess"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.api.FilterBackend"],
     "DEFAULT_PARSER_CLASSES": [
+        # The API speaks JSON only: a form body would turn empty fields into "no value".
         "config.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
@@ -250,6 +249,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Several models have a "channel" or a "status": name each choice set after its own meaning.
+    # Every operation's error answers, added in one place (config/api/schema_errors.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema_errors.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DossierChannelEnum": "dossiers.choices.Channel",
         "DossierStatusEnum": "dossiers.choices.Status",

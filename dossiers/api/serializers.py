@@ -13,7 +13,7 @@ from procedures.models import Procedure
 from workdays.calendar import FIRST_YEAR, LAST_YEAR
 
 from .. import codes, selectors
-from ..choices import Action, ApplicantKind, Channel, Outcome
+from ..choices import Action, ApplicantKind, Channel, Outcome, Timeliness
 from ..models import Dossier, DossierEvent, ReappointmentProposal
 from ..services import NOTE_MAX_LENGTH, Applicant
 
@@ -63,6 +63,13 @@ class DossierSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text=_("Number of steps recorded so far; send it back as `version` with a command to detect edits."),
     )
+    # What the schema promises is what is sent: empty while open (outcome, timeliness) or not given
+    # (e-mail, which may also be masked, so it is not promised to look like an address).
+    applicant_email = serializers.CharField(
+        read_only=True, help_text=_("As given; empty when none, masked for some readers.")
+    )
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    timeliness = serializers.ChoiceField(choices=Timeliness.choices, allow_blank=True, read_only=True)
     is_overdue = serializers.SerializerMethodField()
     is_due_soon = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
@@ -137,7 +144,12 @@ class DossierSerializer(serializers.ModelSerializer):
 
 
 class DossierEventSerializer(serializers.ModelSerializer):
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text=_("Who recorded the step."))
+    by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Who recorded the step; null for a step recorded by a system (sync, import)."),
+    )
 
     class Meta:
         model = DossierEvent

@@ -8,7 +8,7 @@ principal's readable units bound the figures (another unit asked for by name is 
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -115,8 +115,16 @@ class Form06Serializer(serializers.Serializer):
     totals = FiguresSerializer()
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-11"})
+class MonthField(serializers.DateField):
+    """A month written ``YYYY-MM`` (a date field would promise a whole date)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class TrendPointSerializer(FiguresSerializer):
-    month = serializers.DateField(format="%Y-%m", help_text=_("The month, e.g. 2025-11 (clipped to the period)."))
+    month = MonthField(help_text=_("The month, e.g. 2025-11 (clipped to the period)."))
     received = serializers.IntegerField(source="newly_received", help_text=_("Newly received in the month."))
     resolved = serializers.IntegerField(source="resolved_total", help_text=_("Resolved in the month."))
 
