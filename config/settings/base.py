@@ -248,12 +248,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Several models have a "channel" or a "status": name each choice set after its own meaning.
     # Every operation's error answers, added in one place (config/api/schema_errors.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema_errors.add_error_responses",
     ],
+    # Several models have a "channel" or a "status": name each choice set after its own meaning.
     "ENUM_NAME_OVERRIDES": {
         "DossierChannelEnum": "dossiers.choices.Channel",
         "DossierStatusEnum": "dossiers.choices.Status",
