@@ -11,9 +11,12 @@ from ..models import EmulationYear, LeaderScore, PeriodScore, UnitScore
 class YearSerializer(serializers.ModelSerializer):
     date_from = serializers.DateField(source="period.date_from", help_text=_("First day of the reporting year."))
     date_to = serializers.DateField(source="period.date_to", help_text=_("Last day of the reporting year."))
-    scored_to = serializers.DateField(help_text=_("The statistics were read up to this day (null: not computed)."))
+    scored_to = serializers.DateField(
+        allow_null=True, help_text=_("The statistics were read up to this day (null: not computed).")
+    )
     finalised_at = serializers.DateTimeField(
-        help_text=_("When the year was (last) finalised; a reopened year keeps it, with reopened_at after it.")
+        allow_null=True,
+        help_text=_("When the year was (last) finalised; a reopened year keeps it, with reopened_at after it."),
     )
     reopened_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text=_("When a finalised year was last reopened (null: never).")
