@@ -8,8 +8,9 @@ Who sees what (docs/emulation.md):
 """
 
 import datetime
+import re
 from dataclasses import dataclass
-from decimal import InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.functional import Promise
@@ -288,9 +289,11 @@ def _value_text(key: str, value) -> str:
         return str(value)
     if isinstance(value, str):
         try:
-            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y") if len(value) == 10 else value
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
         except ValueError:
-            return value
+            pass
+        # Points are stored as text ("8.50"); anything else (a decision number) stays as written.
+        return number_text(Decimal(value)) if re.fullmatch(r"-?\d+(\.\d+)?", value) else value
     try:
         return number_text(value)
     except (InvalidOperation, TypeError, ValueError):

@@ -76,4 +76,4 @@ def test_a_council_decision_and_a_review_name_their_fields_and_criteria(scheme, 
     names = selectors.criterion_names(year)
     assert selectors.audit_changes(council, names) == ["Decision number: 5/QĐ", "Decision date: —"]
     assert selectors.audit_changes(changed, names) == ["Decision date: — → 20/12/2026"]
-    assert selectors.audit_changes(review, names) == ["Criterion reform: 8.50 → 7.00"]
+    assert selectors.audit_changes(review, names) == ["Criterion reform: 8.50 → 7.00"]  # English interface: a dot

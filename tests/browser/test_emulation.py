@@ -83,7 +83,7 @@ def test_self_assessment_review_council_and_finalisation(live_server, new_page, 
     office.click("#review-form button[type=submit]")
     expect(office.locator("#assessment-status")).to_have_text("Đã thẩm định")
     expect(office.locator("#assessment-lines tr[data-criterion=reform]")).to_contain_text("30,00")
-    expect(office.locator("#assessment-audit")).to_contain_text("reform: 38.00 → 30.00")
+    expect(office.locator("#assessment-audit")).to_contain_text("Sáng kiến cải cách: 38,00 → 30,00")
     assert ManualScore.objects.get(unit__code="QLD").points == 30
 
     # 3. Recompute, record the council's decision, finalise.
