@@ -57,6 +57,12 @@ class ReceiveForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Printed on the receipt, e.g. the list of documents and the number of copies."),
     )
+    backdate_reason = forms.CharField(
+        label=_("Why recorded only now"),
+        required=False,
+        max_length=500,
+        help_text=_("Needed when the time is on or before the end of a reporting period already submitted."),
+    )
     fee_amount = forms.DecimalField(label=_("Fee (VND)"), max_digits=14, decimal_places=0, initial=0, required=False)
     fee_paid_online = forms.BooleanField(label=_("Fee paid online"), required=False)
     result_electronic = forms.BooleanField(label=_("Electronic result"), required=False)

@@ -43,6 +43,7 @@ from units.access import Access
 from workdays.calendar import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange
 
 from . import codes, services
+from .backdating import Origin
 from .choices import Action, ApplicantKind, Channel, Outcome
 from .models import Dossier
 
@@ -652,6 +653,9 @@ def _errors_from(error: Exception, *, row: int, columns: dict[str, str], default
     return [RowError(row, default_column, getattr(error, "message", str(error)))]
 
 
+IMPORT_ORIGIN = {"origin": Origin.SOURCE, "source": "import"}
+
+
 def import_record(record: DossierRecord, *, by=None) -> bool:
     """Receive the dossier and apply its steps in time order, all or nothing.
 
@@ -674,6 +678,9 @@ def import_record(record: DossierRecord, *, by=None) -> bool:
                     documents_digitised=record.documents_digitised,
                     # Past dossiers from another system: their applicants were told by that system.
                     notify=False,
+                    # Its times were recorded by that system: accepted, and marked when past
+                    # (dossiers.backdating; a time in a submitted period is refused: no reason column).
+                    **IMPORT_ORIGIN,
                 )
             except ConflictError as error:
                 if error.code == "duplicate_code":
@@ -686,7 +693,7 @@ def import_record(record: DossierRecord, *, by=None) -> bool:
             for step in record.steps:
                 try:
                     dossier = STEP_SERVICES[step.action](
-                        dossier=dossier, by=by, at=step.at, notify=False, **step.arguments
+                        dossier=dossier, by=by, at=step.at, notify=False, **step.arguments, **IMPORT_ORIGIN
                     )
                 except (ValidationError, ConflictError, OutOfCalendarRange) as error:
                     raise RowRejected(

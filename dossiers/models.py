@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Field, Procedure, ProcedureVersion
@@ -113,6 +114,12 @@ class Dossier(models.Model):
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     satisfied = models.BooleanField(_("applicant satisfied"), null=True, blank=True)
     last_event_at = models.DateTimeField(_("last event at"))
+    backdated = models.BooleanField(
+        _("entered late"),
+        default=False,
+        db_default=False,  # rows written with COPY (demo data, bulk loads) leave it out
+        help_text=_("Some time of this dossier was recorded later than it happened (dossiers.backdating)."),
+    )
     event_count = models.PositiveIntegerField(default=0, editable=False)
     overdue_from = models.DateField(
         _("overdue from"),
@@ -325,3 +332,34 @@ class ReappointmentProposal(models.Model):
 
     def __str__(self):
         return f"{self.dossier_id} → {self.new_date.isoformat()} ({self.status})"
+
+
+class ClosedPeriodQuerySet(models.QuerySet):
+    def covering(self, day: datetime.date) -> "ClosedPeriod | None":
+        """The earliest submitted period whose figures an event dated ``day`` can change (it ends on
+        or after ``day``: an older event changes the stocks carried into it), or None."""
+        return self.filter(date_to__gte=day).order_by("date_to").first()
+
+
+class ClosedPeriod(models.Model):
+    """A reporting period whose figures were sent upwards (written by ``stats.submissions``).
+
+    A receipt or a step dated on or before its last day changes what was sent: it needs a reason
+    and is marked (``dossiers.backdating``).
+    """
+
+    label = models.CharField(_("period"), max_length=100)
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    closed_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    objects = ClosedPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("submitted reporting period")
+        verbose_name_plural = _("submitted reporting periods")
+        constraints = [models.UniqueConstraint(fields=["date_from", "date_to"], name="closed_period_unique")]
+        indexes = [models.Index(fields=["date_to"], name="closed_period_date_to")]
+
+    def __str__(self):
+        return self.label

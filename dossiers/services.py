@@ -27,7 +27,8 @@ from workdays.calendar import FIRST_YEAR, LAST_YEAR, get_calendar
 from workdays.models import CalendarOverride
 from workdays.services import calendar_override_mark_applied
 
-from . import codes
+from . import backdating, codes
+from .backdating import Origin
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome, ProposalStatus
 from .deadlines import (
     OUTCOMES_NEEDING_REASON,
@@ -146,6 +147,9 @@ def dossier_receive(
     documents_digitised: bool = False,
     note: str = "",
     notify: bool = True,
+    origin: str = Origin.REPLAY,
+    source: str = "",
+    backdate_reason: str = "",
 ) -> Dossier:
     """Receive a dossier at the one-stop desk or from the portal and set its appointment date.
 
@@ -154,8 +158,15 @@ def dossier_receive(
     checked by ``dossiers.codes.validate_code`` (400) before it is looked up (409 if taken).
     The applicant is told (``dossiers.notify``) unless ``notify`` is False (an import of past
     dossiers).
+
+    ``origin`` says who gives ``received_at`` (``dossiers.backdating.Origin``: the web form, a
+    user's token, a synchronised ``source`` system, or a replay of known history, the default for
+    Python callers); a time in the past is refused or marked by the rules of
+    ``dossiers.backdating.check_time``, and ``backdate_reason`` says why a dossier that changes a
+    submitted period is recorded only now.
     """
     received_at = _validate_at(received_at, field="received_at")
+    late = backdating.check_time(received_at, receipt=True, origin=origin, source=source, reason=backdate_reason, by=by)
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel; use online, in_person or postal.")})
     applicant = _validate_applicant(applicant)
@@ -192,9 +203,10 @@ def dossier_receive(
     else:
         code = _next_code(unit=unit, received_on=received_on)
 
-    event = DossierEvent(
-        kind=EventKind.RECEIVED, at=received_at, by=by, note=note, data={"channel": channel, "version": version.pk}
-    )
+    data = {"channel": channel, "version": version.pk}
+    if late is not None:
+        data["late_entry"] = late.as_data()
+    event = DossierEvent(kind=EventKind.RECEIVED, at=received_at, by=by, note=note, data=data)
     # The receipt records the dates it fixed (counted from, appointment date) in its data.
     state = derive_state([event], processing_days=version.processing_days, record=True)
     dossier = Dossier(
@@ -217,6 +229,7 @@ def dossier_receive(
         fee_paid_online=fee_paid_online,
         result_electronic=result_electronic,
         documents_digitised=documents_digitised,
+        backdated=late is not None,
         **state.stored_values(),
     )
     # Lengths, the fee's digits, the e-mail: the model's own field checks, as field errors.
@@ -298,13 +311,22 @@ def _append(
     expected_version: int | None = None,
     check=None,
     notify: bool = True,
+    origin: str = Origin.REPLAY,
+    source: str = "",
+    backdate_reason: str = "",
 ) -> Dossier:
     """Lock the dossier, check the step, append its event and store the re-derived state.
 
-    The applicant's message about the step, if it has one, is written in the same transaction.
+    A given ``at`` in the past is checked and marked by ``dossiers.backdating.check_time`` for
+    ``origin`` (an officer or a user's token: a few minutes at most). The applicant's message about
+    the step, if it has one, is written in the same transaction.
     """
+    late = None
     if at is not None:
         at = _validate_at(at)
+        late = backdating.check_time(at, receipt=False, origin=origin, source=source, reason=backdate_reason, by=by)
+        if late is not None:
+            data = {**(data or {}), "late_entry": late.as_data()}
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if at is None:
         # "Now" is read once the lock is ours: read before it, a step that waited for another
@@ -335,6 +357,9 @@ def _append(
     new_state = derive_state([*events, event], processing_days=locked.processing_days, record=True)
     event.save(force_insert=True)
     _store(locked, new_state)
+    if late is not None and not locked.backdated:
+        locked.backdated = True
+        Dossier.objects.filter(pk=locked.pk).update(backdated=True)
     if notify:
         notify_applicant(locked, event)
     return locked
@@ -386,6 +411,9 @@ def dossier_request_supplement(
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
     notify: bool = True,
+    origin: str = Origin.REPLAY,
+    source: str = "",
+    backdate_reason: str = "",
 ) -> Dossier:
     """Ask the applicant to supplement the dossier; its clock stops until the supplement arrives.
 
@@ -402,6 +430,9 @@ def dossier_request_supplement(
         note=note.strip(),
         expected_version=expected_version,
         notify=notify,
+        origin=origin,
+        source=source,
+        backdate_reason=backdate_reason,
     )
 
 
@@ -414,6 +445,9 @@ def dossier_receive_supplement(
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
     notify: bool = True,
+    origin: str = Origin.REPLAY,
+    source: str = "",
+    backdate_reason: str = "",
 ) -> Dossier:
     """Record the applicant's supplement: the appointment date moves by the working days paused."""
     return _append(
@@ -425,6 +459,9 @@ def dossier_receive_supplement(
         note=note,
         expected_version=expected_version,
         notify=notify,
+        origin=origin,
+        source=source,
+        backdate_reason=backdate_reason,
     )
 
 
@@ -439,6 +476,9 @@ def dossier_reappoint(
     expected_version: int | None = None,
     notify: bool = True,
     proposed_by=None,
+    origin: str = Origin.REPLAY,
+    source: str = "",
+    backdate_reason: str = "",
 ) -> Dossier:
     """Apologise and promise a new date (văn bản xin lỗi và hẹn lại ngày trả).
 
@@ -480,6 +520,9 @@ def dossier_reappoint(
         expected_version=expected_version,
         check=check,
         notify=notify,
+        origin=origin,
+        source=source,
+        backdate_reason=backdate_reason,
     )
 
 
@@ -575,6 +618,9 @@ def dossier_end(
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
     notify: bool = True,
+    origin: str = Origin.REPLAY,
+    source: str = "",
+    backdate_reason: str = "",
 ) -> Dossier:
     """End processing: resolved, refused, stopped, or withdrawn by the applicant."""
     if outcome not in Outcome.values:
@@ -591,6 +637,9 @@ def dossier_end(
         data={"outcome": outcome},
         expected_version=expected_version,
         notify=notify,
+        origin=origin,
+        source=source,
+        backdate_reason=backdate_reason,
     )
 
 
@@ -603,6 +652,9 @@ def dossier_return(
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
     notify: bool = True,
+    origin: str = Origin.REPLAY,
+    source: str = "",
+    backdate_reason: str = "",
 ) -> Dossier:
     """Hand the result over to the applicant."""
     return _append(
@@ -614,6 +666,9 @@ def dossier_return(
         note=note,
         expected_version=expected_version,
         notify=notify,
+        origin=origin,
+        source=source,
+        backdate_reason=backdate_reason,
     )
 
 
@@ -627,6 +682,9 @@ def dossier_rate(
     at: datetime.datetime | None = None,
     expected_version: int | None = None,
     notify: bool = True,
+    origin: str = Origin.REPLAY,
+    source: str = "",
+    backdate_reason: str = "",
 ) -> Dossier:
     """Record whether the applicant was satisfied, with their comment (once, after processing ended).
 
@@ -663,6 +721,9 @@ def dossier_rate(
         data={"satisfied": satisfied},
         expected_version=expected_version,
         notify=notify,
+        origin=origin,
+        source=source,
+        backdate_reason=backdate_reason,
     )
 
 

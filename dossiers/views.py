@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from units.models import Tenure, Unit
 from workdays.models import CalendarOverride
 
 from . import services
+from .backdating import Origin
 from .choices import Action, Channel, EventKind, Outcome, ProposalStatus, Status, Timeliness
 from .deadlines import derive_state, last_day_to_reappoint, local_date
 from .filtersets import DossierFilterSet
@@ -187,6 +189,8 @@ class DossierReceiveView(DossierReaderMixin, FormView):
                 result_electronic=data["result_electronic"],
                 documents_digitised=data["documents_digitised"],
                 note=data["note"],
+                origin=Origin.DESK,
+                backdate_reason=data["backdate_reason"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -245,13 +249,28 @@ class DossierDetailView(DossierReaderMixin, TemplateView):
 def event_details(event) -> list[tuple[str, str]]:
     """What an event's data says, as (label, value) lines for the timeline."""
     data = event.data or {}
-    if event.kind == EventKind.RECEIVED and data.get("channel") in Channel.values:
+    lines = _kind_details(event.kind, data)
+    late = data.get("late_entry")
+    if isinstance(late, dict) and late.get("recorded_at"):
+        recorded = timezone.localtime(datetime.datetime.fromisoformat(late["recorded_at"]))
+        lines.append((_("Entered late"), _("recorded on %(when)s") % {"when": recorded.strftime("%d/%m/%Y %H:%M")}))
+        if late.get("source"):
+            lines.append((_("Source system"), late["source"]))
+        if late.get("closed_period"):
+            lines.append((_("Changes a submitted period"), late["closed_period"]))
+        if late.get("reason"):
+            lines.append((_("Reason"), late["reason"]))
+    return lines
+
+
+def _kind_details(kind: str, data: dict) -> list[tuple[str, str]]:
+    if kind == EventKind.RECEIVED and data.get("channel") in Channel.values:
         return [(_("Channel"), Channel(data["channel"]).label)]
-    if event.kind == EventKind.REAPPOINTED and data.get("new_date"):
+    if kind == EventKind.REAPPOINTED and data.get("new_date"):
         return [(_("New appointment date"), datetime.date.fromisoformat(data["new_date"]).strftime("%d/%m/%Y"))]
-    if event.kind == EventKind.ENDED and data.get("outcome") in Outcome.values:
+    if kind == EventKind.ENDED and data.get("outcome") in Outcome.values:
         return [(_("Outcome"), Outcome(data["outcome"]).label)]
-    if event.kind == EventKind.RATED and "satisfied" in data:
+    if kind == EventKind.RATED and "satisfied" in data:
         return [(_("Rating"), _("Satisfied") if data["satisfied"] else _("Not satisfied"))]
     return []
 
@@ -298,7 +317,9 @@ class DossierActionView(DossierReaderMixin, FormView):
             return self.propose(form)
         service = ACTION_FORMS[self.action][1]
         try:
-            dossier = service(dossier=self.dossier, by=self.request.user, **form.service_arguments())
+            dossier = service(
+                dossier=self.dossier, by=self.request.user, origin=Origin.DESK, **form.service_arguments()
+            )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)

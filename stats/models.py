@@ -1,8 +1,11 @@
 """The nightly rollups every report reads, and the record of each run that wrote them."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.models import ClosedPeriod
 from procedures.models import Field, Procedure
 from units.models import Unit
 
@@ -229,3 +232,43 @@ class Index766Config(models.Model):
         errors = override_errors(self.overrides)
         if errors:
             raise ValidationError({"overrides": errors})
+
+
+class SubmittedReport(models.Model):
+    """Form 06 of a reporting period as the ministry office sent it (``stats.submissions``).
+
+    ``figures`` holds the lines by unit for the whole ministry and their totals, each with the
+    stored figures of ``stats.selectors.Form06Row`` (``SUMMED_FIELDS``) and the unit's id, code and
+    name: ``{"rows": [{"unit_id": 3, "code": "QLD", "name": "Cục Quản lý Dược", "carried_over": 2,
+    …}], "totals": {…}}``. The period is closed for the dossiers through ``closed_period``.
+    """
+
+    kind = models.CharField(_("period kind"), max_length=10)
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
+    label = models.CharField(_("period"), max_length=100)
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    figures = models.JSONField(_("figures as sent"), default=dict)
+    closed_period = models.OneToOneField(
+        ClosedPeriod, verbose_name=_("closed period"), on_delete=models.PROTECT, related_name="report"
+    )
+
+    class Meta:
+        verbose_name = _("submitted report")
+        verbose_name_plural = _("submitted reports")
+        ordering = ["-date_to"]
+        constraints = [models.UniqueConstraint(fields=["date_from", "date_to"], name="submitted_report_unique")]
+
+    def __str__(self):
+        return self.label

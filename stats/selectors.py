@@ -124,6 +124,8 @@ _FLOW_MAP = {
     "rated_unsatisfied": "rated_unsatisfied",
 }
 _SUMMED = (*_FLOW_MAP, "carried_over", "open_within_deadline", "open_overdue")
+# The stored figures of a line (everything else is derived from them).
+SUMMED_FIELDS = _SUMMED
 
 
 def _scope(queryset, *, unit_ids=None, subtree: Unit | None = None, field_id=None, procedure_id=None):

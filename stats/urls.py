@@ -7,4 +7,5 @@ urlpatterns = [
     path("form06/", views.Form06View.as_view(), name="form06"),
     path("index766/", views.Index766View.as_view(), name="index766"),
     path("runs/", views.StatsRunsView.as_view(), name="runs"),
+    path("form06/submit/", views.SubmitPeriodView.as_view(), name="submit"),
 ]

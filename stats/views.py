@@ -32,6 +32,7 @@ from . import periods, rollups, tasks
 from .index766 import drilldowns, index766
 from .models import StatsRun
 from .selectors import coverage, form06
+from .submissions import report_differences, report_submit, submitted_report, submitted_rows
 
 CUSTOM = "custom"
 GROUP_CHOICES = [("unit", _("Unit")), ("field", _("Field")), ("procedure", _("Procedure"))]
@@ -194,10 +195,11 @@ class Form06View(ReportReaderMixin, TemplateView):
             "unit_ids": None if self.access.read_all else self.access.read_unit_ids,
             "subtree": unit,
         }
+        report = submitted_report(query["date_from"], query["date_to"]) if query["preset"] else None
         if query["export"]:
-            return self.export(query, scope, units)
-        with translation.override("vi"):  # an official document is Vietnamese whatever the interface language
-            rows, totals = form06(**scope)
+            return self.export(query, scope, units, report)
+        rows, totals = self.figures(query, scope, units, report)
+        covered = coverage(query["date_from"], query["date_to"])
         links = {}
         for name in EXPORTS:
             link = QueryDict(mutable=True)
@@ -228,10 +230,34 @@ class Form06View(ReportReaderMixin, TemplateView):
                 period_text=layout.period_text(
                     query["date_from"], query["date_to"], query["preset"].official_label if query["preset"] else ""
                 ),
-                coverage=coverage(query["date_from"], query["date_to"]),
+                coverage=covered,
                 export_links=links,
+                report=report,
+                shows_submitted=report is not None and query["group_by"] == "unit",
+                differences=report_differences(report, unit_ids=self.unit_ids(query, units)) if report else [],
+                can_submit=(
+                    self.access.is_ministry_office
+                    and query["preset"] is not None
+                    and report is None
+                    and not covered.incomplete
+                ),
             )
         )
+
+    def unit_ids(self, query: dict, units: list[Unit]):
+        """The ids of the units the report covers (None: every unit), for the stored figures."""
+        unit = query["unit"]
+        if unit is not None:
+            return {each.pk for each in units if each.path.startswith(unit.path)}
+        return None if self.access.read_all else set(self.access.read_unit_ids)
+
+    def figures(self, query: dict, scope: dict, units: list[Unit], report):
+        """The lines and totals of the form: as submitted for a submitted period by unit, else from the
+        rollups. In Vietnamese whatever the interface language (an official document)."""
+        with translation.override("vi"):
+            if report is not None and query["group_by"] == "unit":
+                return submitted_rows(report, unit_ids=self.unit_ids(query, units))
+            return form06(**scope)
 
     @staticmethod
     def default_query(today: datetime.date) -> dict:
@@ -239,10 +265,9 @@ class Form06View(ReportReaderMixin, TemplateView):
         latest = periods.latest_ended(periods.PeriodKind.MONTH, today=today)
         return {"period": latest.kind, "year": str(latest.year), "number": str(latest.number), "group_by": "unit"}
 
-    def export(self, query: dict, scope: dict, units: list[Unit]) -> HttpResponse:
+    def export(self, query: dict, scope: dict, units: list[Unit], report) -> HttpResponse:
         """The report as a file; entirely Vietnamese whatever the interface language, as the official form."""
-        with translation.override("vi"):
-            rows, totals = form06(**scope)
+        rows, totals = self.figures(query, scope, units, report)
         group_by, kind = query["group_by"], query["export"]
         write = layout.form06_csv if kind == "csv" else layout.form06_xlsx
         content = write(rows, totals, group_by=group_by, heading=self.report_heading(query, units))
@@ -345,6 +370,76 @@ class Index766View(ReportReaderMixin, TemplateView):
         )
 
     default_query = staticmethod(Form06View.default_query)
+
+
+class SubmitForm(BootstrapFormMixin, forms.Form):
+    """The reporting period the ministry office marks as submitted."""
+
+    period = forms.ChoiceField(label=_("Period"), choices=periods.PeriodKind.choices)
+    year = forms.IntegerField(label=_("Year"))
+    number = forms.IntegerField(label=_("Number"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        number = None if cleaned["period"] == periods.PeriodKind.YEAR else cleaned.get("number")
+        try:
+            preset = periods.period(cleaned["period"], cleaned["year"], number)
+            periods.validate_range(preset.date_from, preset.date_to, today=timezone.localdate())
+        except ValidationError as error:
+            self.add_error(None, error.messages)  # about the period chosen, not a date field
+        else:
+            cleaned["preset"] = preset
+        return cleaned
+
+
+class SubmitPeriodView(LoginRequiredMixin, TemplateView):
+    """The ministry office marks a reporting period as submitted: GET shows what will be stored, POST
+    stores the Form 06 figures as sent and closes the period (``stats.submissions.report_submit``)."""
+
+    template_name = "reports/submit.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_form(self, form: SubmitForm, status: int = 200):
+        preset = form.cleaned_data.get("preset") if form.is_bound and form.is_valid() else None
+        totals = None
+        if preset is not None:
+            with translation.override("vi"):
+                totals = form06(date_from=preset.date_from, date_to=preset.date_to)[1]
+        return self.render_to_response(
+            self.get_context_data(
+                form=form, preset=preset, totals=totals, cells=layout.cells(totals) if totals else []
+            ),
+            status=status,
+        )
+
+    def get(self, request, *args, **kwargs):
+        form = SubmitForm(request.GET)
+        return self.render_form(form, status=200 if form.is_valid() else 400)
+
+    def post(self, request, *args, **kwargs):
+        form = SubmitForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        preset = form.cleaned_data["preset"]
+        try:
+            report = report_submit(period=preset, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.render_form(form, status=400)
+        messages.success(
+            request,
+            gettext("%(period)s is marked as submitted; its figures as sent are stored.") % {"period": report.label},
+        )
+        query = QueryDict(mutable=True)
+        query.update({"period": preset.kind, "year": preset.year, "number": preset.number, "group_by": "unit"})
+        return redirect(f"{reverse('reports:form06')}?{query.urlencode()}")
 
 
 class StatsRunsView(LoginRequiredMixin, ListView):

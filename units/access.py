@@ -119,6 +119,18 @@ def access_for_request(request) -> Access:
     return access
 
 
+def source_system_of(request) -> str:
+    """The source system a request speaks for, or "" (an officer, a user's token or session).
+
+    A token is marked as a source system by a non-empty ``source_system`` (issue 16's sync tokens);
+    only such a request may give past times freely (``dossiers.backdating``).
+    """
+    token = getattr(request, "auth", None)
+    if not isinstance(token, ApiToken):
+        return ""
+    return getattr(token, "source_system", "") or ""
+
+
 def units_visible_to(access: Access):
     """Units the principal may read."""
     return access.readable(Unit.objects.all(), unit_field="pk")

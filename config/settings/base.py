@@ -273,6 +273,10 @@ TTHC_RECEIPT_CUTOFF = env_time("TTHC_RECEIPT_CUTOFF", "15:00")
 TTHC_DUE_SOON_WORKING_DAYS = env_int("TTHC_DUE_SOON_WORKING_DAYS", 2, minimum=0, maximum=30)
 # How many re-appointments (apology letters) one dossier may have.
 TTHC_MAX_REAPPOINTMENTS = env_int("TTHC_MAX_REAPPOINTMENTS", 1, minimum=0, maximum=10)
+# Times in the past (dossiers/backdating.py): how far before now an officer or a user's token may
+# date a step, and how far back the web form may date a receipt.
+TTHC_PAST_TOLERANCE_MINUTES = env_int("TTHC_PAST_TOLERANCE_MINUTES", 5, minimum=0, maximum=1440)
+TTHC_RECEIPT_BACKDATE_DAYS = env_int("TTHC_RECEIPT_BACKDATE_DAYS", 30, minimum=0, maximum=3650)
 
 # --- The applicant's side: public pages, lookups -------------------------------------------
 # The site's public address, for the links in QR codes and messages (e.g. https://tthc.example.gov.vn).

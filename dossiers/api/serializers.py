@@ -109,6 +109,7 @@ class DossierSerializer(serializers.ModelSerializer):
             "timeliness",
             "returned_at",
             "satisfied",
+            "backdated",
             "version",
             "is_overdue",
             "is_due_soon",
@@ -191,6 +192,14 @@ class ReceiveSerializer(StrictInput, serializers.Serializer):
     result_electronic = serializers.BooleanField(required=False)
     documents_digitised = serializers.BooleanField(required=False)
     note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
+    backdate_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Why a time on or before the end of a reporting period already submitted is recorded only now "
+            "(required then)."
+        ),
+    )
 
     def validate(self, attrs):
         attrs["applicant"] = Applicant(
@@ -214,6 +223,14 @@ class CommandSerializer(StrictInput, serializers.Serializer):
         required=False,
         min_value=1,
         help_text=_("The dossier's `version` as the client last saw it; if it changed since, the answer is 409."),
+    )
+    backdate_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Why a time on or before the end of a reporting period already submitted is recorded only now "
+            "(required then)."
+        ),
     )
 
 

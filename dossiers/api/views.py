@@ -9,11 +9,12 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from config.api import ErrorSerializer
-from units.access import access_for_request
+from units.access import access_for_request, source_system_of
 from units.api.permissions import TokenScopes
 from units.choices import TokenScope
 
 from .. import selectors, services
+from ..backdating import Origin
 from ..choices import Action
 from ..filtersets import DossierFilterSet
 from ..models import Dossier
@@ -90,6 +91,12 @@ COMMAND_RESPONSES = {
 }
 
 
+def origin_of(request) -> dict:
+    """Who gives the times of this request (``dossiers.backdating``): a source system's token, or a user."""
+    source = source_system_of(request)
+    return {"origin": Origin.SOURCE if source else Origin.TOKEN, "source": source}
+
+
 class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Dossiers by code. They change only through their commands, never by PUT/PATCH/DELETE."""
 
@@ -136,7 +143,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 request,
                 message=_("You may not receive dossiers for unit %(unit)s.") % {"unit": procedure.unit.code},
             )
-        dossier = services.dossier_receive(by=request.user, **serializer.validated_data)
+        dossier = services.dossier_receive(by=request.user, **serializer.validated_data, **origin_of(request))
         location = reverse("dossiers-api:dossier-detail", kwargs={"code": dossier.code})
         return self._respond(dossier, status.HTTP_201_CREATED, headers={"Location": location})
 
@@ -146,7 +153,13 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         body.is_valid(raise_exception=True)
         arguments = dict(body.validated_data)
         expected_version = arguments.pop("version", None)
-        dossier = service(dossier=dossier, by=self.request.user, expected_version=expected_version, **arguments)
+        dossier = service(
+            dossier=dossier,
+            by=self.request.user,
+            expected_version=expected_version,
+            **arguments,
+            **origin_of(self.request),
+        )
         return self._respond(dossier)
 
     @extend_schema(request=RequestSupplementSerializer, responses=COMMAND_RESPONSES)

@@ -181,9 +181,12 @@ class TestCommands:
     def test_supplement_requested_tuesday_arrived_thursday_moves_the_appointment_two_days(self, api, receive):
         dossier = receive(local(2025, 11, 3))  # due Mon 10 Nov
 
-        requested = api.post(
-            url(dossier, "request-supplement"), {"note": "Thiếu bản sao giấy phép", "at": "2025-11-04T09:00:00+07:00"}
-        )
+        # Each step is posted as it happens (an officer's `at` may lie only minutes in the past).
+        with time_machine.travel(local(2025, 11, 4, 9, 2), tick=False):
+            requested = api.post(
+                url(dossier, "request-supplement"),
+                {"note": "Thiếu bản sao giấy phép", "at": "2025-11-04T09:00:00+07:00"},
+            )
         assert requested.status_code == 200, requested.json()
         assert (requested.json()["status"], requested.json()["allowed_actions"], requested.json()["version"]) == (
             Status.AWAITING_SUPPLEMENT,
@@ -191,7 +194,8 @@ class TestCommands:
             2,
         )
 
-        received = api.post(url(dossier, "receive-supplement"), {"at": "2025-11-06T14:00:00+07:00", "version": 2})
+        with time_machine.travel(local(2025, 11, 6, 14, 1), tick=False):
+            received = api.post(url(dossier, "receive-supplement"), {"at": "2025-11-06T14:00:00+07:00", "version": 2})
         assert received.status_code == 200, received.json()
         body = received.json()
         assert (body["status"], body["appointment_date"], body["supplement_count"], body["version"]) == (
@@ -200,7 +204,8 @@ class TestCommands:
             1,
             3,
         )
-        # Due today: not overdue, due soon.
+        # Read on 12/11, its due day: not overdue, due soon.
+        body = api.get(f"/api/v1/dossiers/{dossier.code}/").json()
         assert (body["is_overdue"], body["is_due_soon"]) == (False, True)
 
     def test_reappointment_records_the_new_date_and_cannot_be_offered_again(self, api, receive, head_a):
@@ -242,7 +247,8 @@ class TestCommands:
 
     def test_the_timeline_lists_every_step_with_who_recorded_it(self, api, receive, officer_a):
         dossier = receive(local(2025, 11, 3), note="Nhận tại quầy")
-        api.post(url(dossier, "request-supplement"), {"note": "Thiếu bản sao", "at": "2025-11-04T09:00:00+07:00"})
+        with time_machine.travel(local(2025, 11, 4, 9), tick=False):
+            api.post(url(dossier, "request-supplement"), {"note": "Thiếu bản sao", "at": "2025-11-04T09:00:00+07:00"})
 
         response = api.get(url(dossier, "events"))
 
@@ -300,13 +306,17 @@ class TestRefusals:
     def test_a_bad_at(self, api, receive, at, message):
         dossier = receive(local(2025, 11, 3))
         before = snapshot(dossier)
-        response = api.post(url(dossier, "end"), {"outcome": "resolved", "at": at})
+        # "Before the previous step" only when the time is otherwise acceptable: a minute or two ago.
+        clock = local(2025, 11, 3, 10, 2) if at.startswith("2025-11-03") else local(2025, 11, 12, 9)
+        with time_machine.travel(clock, tick=False):
+            response = api.post(url(dossier, "end"), {"outcome": "resolved", "at": at})
         assert (response.status_code, response.json()["errors"]) == (400, {"at": [message]})
         assert snapshot(dossier) == before
 
     def test_an_at_with_another_offset_is_the_same_instant(self, api, receive):
         dossier = receive(local(2025, 11, 3))
-        response = api.post(url(dossier, "end"), {"outcome": "resolved", "at": "2025-11-10T08:30:00Z"})
+        with time_machine.travel(local(2025, 11, 10, 15, 31), tick=False):
+            response = api.post(url(dossier, "end"), {"outcome": "resolved", "at": "2025-11-10T08:30:00Z"})
         assert (response.json()["ended_at"], response.json()["ended_on"], response.json()["timeliness"]) == (
             "2025-11-10T15:30:00+07:00",
             "2025-11-10",
