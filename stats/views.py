@@ -402,7 +402,11 @@ class SubmitPeriodView(LoginRequiredMixin, TemplateView):
     template_name = "reports/submit.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+        # Auditors read what would be stored (they read everything); only the ministry office submits.
+        access = access_for_request(request)
+        if request.user.is_authenticated and not (
+            access.is_ministry_office or (access.read_all and request.method in ("GET", "HEAD"))
+        ):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -414,7 +418,11 @@ class SubmitPeriodView(LoginRequiredMixin, TemplateView):
                 totals = form06(date_from=preset.date_from, date_to=preset.date_to)[1]
         return self.render_to_response(
             self.get_context_data(
-                form=form, preset=preset, totals=totals, cells=layout.cells(totals) if totals else []
+                form=form,
+                preset=preset,
+                totals=totals,
+                cells=layout.cells(totals) if totals else [],
+                may_submit=access_for_request(self.request).is_ministry_office,
             ),
             status=status,
         )

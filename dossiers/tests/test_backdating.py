@@ -43,7 +43,7 @@ def _now():
 
 def token_client(user, *, source: str = "", monkeypatch=None):
     """An API client with a token of ``user``; ``source`` marks the token as a source system's."""
-    token, key = make_token(user=user, all_units=True, can_write=True)
+    token, key = make_token(user=user, all_units=True, scopes=["dossiers:read", "dossiers:write"])
     if source:
         # The flag on the token is issue 16's ``ApiToken.source_system``; read through one function.
         monkeypatch.setattr("dossiers.api.views.source_system_of", lambda request: source)
@@ -62,7 +62,7 @@ class TestAStepDatedInThePast:
             end_url(overdue), {"outcome": "resolved", "at": "2025-09-08T09:30:00+07:00"}, format="json"
         )
         assert response.status_code == 400
-        assert "at most 5 minutes" in response.json()["at"][0]
+        assert "at most 5 minutes" in response.json()["errors"]["at"][0]
         overdue.refresh_from_db()
         assert (overdue.status, overdue.backdated) == ("processing", False)
 
@@ -90,7 +90,7 @@ class TestAStepDatedInThePast:
             end_url(overdue), {"outcome": "resolved", "at": "2025-11-03T09:57:00+07:00"}, format="json"
         )
         assert response.status_code == 400
-        assert "at most 1 minutes" in response.json()["at"][0]
+        assert "at most 1 minutes" in response.json()["errors"]["at"][0]
 
     def test_a_source_system_s_token_gives_its_own_time_and_it_is_marked(self, overdue, officer_a, monkeypatch):
         response = token_client(officer_a, source="mcdt-byt", monkeypatch=monkeypatch).post(

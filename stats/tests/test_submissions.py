@@ -102,6 +102,13 @@ class TestMarkingAPeriodSubmitted:
         assert client.post(SUBMIT, {"period": "month", "year": "2025", "number": "11"}).status_code == 403
         assert not SubmittedReport.objects.exists()
 
+    def test_an_auditor_reads_what_would_be_stored_but_cannot_submit(self, client, known, auditor):
+        client.force_login(auditor)
+        preview = client.get(SUBMIT, {"period": "month", "year": "2025", "number": "11"})
+        assert preview.status_code == 200 and 'name="note"' not in preview.content.decode()
+        assert client.post(SUBMIT, {"period": "month", "year": "2025", "number": "11"}).status_code == 403
+        assert not SubmittedReport.objects.exists()
+
     def test_the_page_offers_it_and_then_says_it_was_sent(self, client, known, office_staff):
         assert "Mark this period as submitted" in page(client, office_staff, language="en", **NOVEMBER).content.decode()
         client.post(SUBMIT, {"period": "month", "year": "2025", "number": "11"})
@@ -114,7 +121,7 @@ class TestCase5ABackdatedReceiptChangesASubmittedPeriod:
     def test_without_a_reason_it_is_refused(self, submitted, client_for, officer_a):
         response = backdated_receipt(client_for, officer_a)
         assert response.status_code == 400
-        assert "Tháng 11 năm 2025" in response.json()["backdate_reason"][0]
+        assert "Tháng 11 năm 2025" in response.json()["errors"]["backdate_reason"][0]
         assert Dossier.objects.count() == 13
 
     def test_the_web_form_refuses_two_years_back_whatever_the_reason(self, client, submitted, officer_a, procedure):
