@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('dossiers', '0010_dossier_backdated_closedperiod'),
-        ('stats', '0003_feedbackdailystat'),
+        ('stats', '0004_computed_days_and_run_heartbeat'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
