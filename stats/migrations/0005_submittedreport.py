@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0010_dossier_backdated_closedperiod'),
+        ('dossiers', '0012_dossier_backdated_closedperiod'),
         ('stats', '0004_computed_days_and_run_heartbeat'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0009_record_dates_and_intervals'),
+        ('dossiers', '0011_reappointment_proposal'),
     ]
 
     operations = [
