@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('dossiers', '0012_dossier_backdated_closedperiod'),
-        ('stats', '0004_computed_days_and_run_heartbeat'),
+        ('stats', '0005_index766'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
