@@ -57,17 +57,25 @@ def numbered_code(prefix: str, received_on, number: int) -> str:
     return f"{prefix}-{received_on:%y%m%d}-{number:04d}"
 
 
-def validate_code(code: str, *, unit: Unit, field: str = "code") -> str:
+def validate_code(
+    code: str,
+    *,
+    unit: Unit,
+    field: str = "code",
+    prefix: str | None = None,
+    unit_codes: frozenset[str] | None = None,
+) -> str:
     """Check a code given from outside for a dossier of ``unit``; returns it stripped.
 
     Raises ``ValidationError({field: [...]})`` when it is malformed, names another unit of the
     ministry, or lies in the tracker's own numbering. Looks at no dossier, so the answer says
-    nothing about which dossiers exist.
+    nothing about which dossiers exist. Batches (``dossiers.sync``) pass the unit's ``prefix``
+    and every unit code (``unit_codes``) they read once, so checking a code costs no query.
     """
     code = (code or "").strip()
     if not is_well_formed(code):
         raise ValidationError({field: str(FORMAT_MESSAGE)})
-    prefix = code_prefix(unit)
+    prefix = prefix if prefix is not None else code_prefix(unit)
     root_code = prefix.split("-")[0]
     if not code.upper().startswith(f"{root_code}-"):
         return code  # another system's numbering: it names none of our units
@@ -83,7 +91,11 @@ def validate_code(code: str, *, unit: Unit, field: str = "code") -> str:
             )
     else:
         unit_part, _sep, tail = rest.partition("-")
-        if not NUMBERED_TAIL_RE.match(rest) and Unit.objects.filter(code=unit_part.upper()).exists():
+        if not NUMBERED_TAIL_RE.match(rest) and (
+            unit_part.upper() in unit_codes
+            if unit_codes is not None
+            else Unit.objects.filter(code=unit_part.upper()).exists()
+        ):
             raise ValidationError(
                 {
                     field: _("Code %(code)s names another unit than %(unit)s, the unit of the procedure.")

@@ -99,6 +99,17 @@ class Dossier(models.Model):
     fee_paid_online = models.BooleanField(_("fee paid online"), default=False)
     result_electronic = models.BooleanField(_("electronic result"), default=False)
     documents_digitised = models.BooleanField(_("documents digitised"), default=False)
+    # More flags the national index reads (DESIGN.md, "The national portal's dossier model").
+    data_reused = models.BooleanField(_("reuses digitised data"), default=False)
+    from_data_store = models.BooleanField(_("components from the citizen's data store"), default=False)
+    vneid_verified = models.BooleanField(_("account authenticated with VNeID"), default=False)
+
+    # Synchronisation (dossiers.sync): which system sent the dossier, when it last did, and the
+    # time of the source's snapshot, so an older snapshot arriving later changes nothing.
+    # Empty for a dossier received here.
+    source_system = models.CharField(_("source system"), max_length=40, blank=True)
+    synced_at = models.DateTimeField(_("last synchronised at"), null=True, blank=True)
+    source_updated_at = models.DateTimeField(_("source snapshot time"), null=True, blank=True)
 
     # --- derived from the events (see dossiers.deadlines.derive_state) ---
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROCESSING)

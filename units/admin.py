@@ -112,6 +112,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "all_units",
         "units",
         "scopes",
+        "source_system",
         "expires_at",
         "revoked_at",
         "key_prefix",

@@ -284,6 +284,14 @@ class ApiToken(models.Model):
         blank=True,
         help_text=_('What the token may do, e.g. ["dossiers:read", "dossiers:write", "sync"].'),
     )
+    # The one system whose dossiers this token synchronises (``POST /api/v1/sync/dossiers/``); every
+    # dossier it creates records this name, and no other system's token may change that dossier.
+    source_system = models.SlugField(
+        _("source system"),
+        max_length=40,
+        blank=True,
+        help_text=_("Short name of the system that uses this token, e.g. mcdt-byt; required to synchronise."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)

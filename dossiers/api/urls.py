@@ -1,8 +1,13 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from .sync_views import SyncDossiersView
 from .views import DossierViewSet
 
 app_name = "dossiers-api"
 router = DefaultRouter()
 router.register("dossiers", DossierViewSet)
-urlpatterns = router.urls
+urlpatterns = [
+    path("sync/dossiers/", SyncDossiersView.as_view(), name="sync-dossiers"),
+    *router.urls,
+]

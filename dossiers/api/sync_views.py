@@ -1,0 +1,78 @@
+"""The synchronisation API: one-stop systems and the national portal send dossiers in bulk.
+
+Thin: the request's token names the sending system, ``dossiers.sync.sync_batch`` does the rest.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from units.access import access_for_request
+from units.models import ApiToken
+
+from .. import sync
+
+
+def source_of(request) -> str:
+    """The source system named by the request's API token ("" for a session or an unnamed token)."""
+    token = getattr(request, "auth", None)
+    return token.source_system if isinstance(token, ApiToken) else ""
+
+
+class SyncAccess(permissions.BasePermission):
+    """Only an API token that names its source system may synchronise."""
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if not source_of(request):
+            self.message = _(
+                "Synchronisation needs an API token that names its source system; "
+                "the ministry office sets it on the token."
+            )
+            return False
+        return True
+
+
+class RecordResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text=_("Position of the record in the request, from 0."))
+    code = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "stale", "rejected"])
+    status = serializers.IntegerField(help_text=_("201 created, 200 applied or ignored, 400 rejected, 403 not yours."))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    version = serializers.IntegerField(required=False, help_text=_("Number of steps the dossier now has."))
+    TrangThaiHoSo = serializers.IntegerField(required=False, help_text=_("The dossier's status as the portal's code."))
+    appointment_date = serializers.DateField(required=False)
+
+
+class SyncResponseSerializer(serializers.Serializer):
+    counts = serializers.DictField(child=serializers.IntegerField())
+    results = RecordResultSerializer(many=True)
+
+
+class SyncDossiersView(APIView):
+    """``POST /api/v1/sync/dossiers/``: up to 1,000 dossier records, one outcome each (docs/sync.md)."""
+
+    permission_classes = [SyncAccess]
+    # For the token scopes of issue 13: this endpoint needs the ``sync`` scope.
+    token_scopes = {"read": "sync", "write": "sync"}
+
+    @extend_schema(
+        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        responses={
+            200: SyncResponseSerializer,
+            400: OpenApiResponse(description=_("Not a list, more than 1,000 records, or a code twice.")),
+            403: OpenApiResponse(description=_("The token names no source system.")),
+        },
+        summary=_("Synchronise dossiers in bulk"),
+    )
+    def post(self, request):
+        try:
+            report = sync.sync_batch(
+                request.data, source=source_of(request), by=request.user, access=access_for_request(request)
+            )
+        except sync.BatchRejected as rejected:
+            return Response(rejected.errors, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"counts": report.counts(), "results": [result.as_dict() for result in report.results]})
