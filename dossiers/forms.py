@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.forms import BootstrapFormMixin, DateInput
 from procedures.models import Procedure
+from units.models import Unit
 
 from .choices import ApplicantKind, Channel, Outcome
 from .models import Dossier
@@ -191,3 +192,35 @@ class PublicRatingForm(LookupForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].widget = forms.HiddenInput()
         self.fields["key"].widget = forms.HiddenInput()
+
+
+class ImportUploadForm(BootstrapFormMixin, forms.Form):
+    """The ministry office's upload of a dossier file (``dossiers.importing``)."""
+
+    file = forms.FileField(label=_("File (.csv or .xlsx)"))
+    source_system = forms.SlugField(
+        label=_("Source system"),
+        max_length=40,
+        required=False,
+        initial="import",
+        help_text=_("The system the file comes from; a later file from the same system may add steps."),
+    )
+    dry_run = forms.BooleanField(label=_("Check only"), required=False)
+
+
+class ReconciliationForm(BootstrapFormMixin, forms.Form):
+    """The portal's export of one unit's dossiers for a period (``dossiers.reconciliation``)."""
+
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
+    date_from = forms.DateField(label=_("Received from"), widget=DateInput())
+    date_to = forms.DateField(label=_("Received to"), widget=DateInput())
+    file = forms.FileField(label=_("The portal's list (CSV)"))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end of the period is before its start."))
+        if start and end and (end - start).days > 366:
+            self.add_error("date_to", _("Compare at most a year at a time."))
+        return cleaned

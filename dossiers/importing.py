@@ -6,19 +6,22 @@ Three plain steps, each usable on its own:
   ``ImportFileError`` before anything is written (wrong extension, missing required columns, ...);
 * ``parse_row`` turns one row into a typed ``DossierRecord`` or raises ``RowRejected`` with every
   format problem of that row at once;
-* ``import_record`` receives the dossier through ``dossiers.services`` and replays its lifecycle
-  steps in time order inside a savepoint, so a row imports whole or not at all.
+* ``import_table`` hands the parsed rows, a thousand at a time, to the bulk synchronisation
+  service (``dossiers.sync``), which applies each row's steps in time order by the same rules as
+  the desk and the API, in a fixed number of statements per batch; a row imports whole or not at
+  all, and its problems come back named by row and column.
 
-``import_table`` ties them together for a whole file. The import is idempotent by dossier code: a
-row whose code already exists is reported as already present and left alone, even if its content
-differs, so a file can be pushed again (or an interrupted import re-run) safely. The deadline rules
-themselves stay in the services: this module only parses and maps their messages to columns.
+The import is idempotent as synchronisation is: a row we already hold is left alone ("already
+present"), a row with more steps than we hold adds them ("updated"), an older one changes nothing.
+The deadline rules themselves stay in ``dossiers.deadlines``: this module only parses and maps the
+messages to columns.
 """
 
 import csv
 import datetime
 import io
 import re
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
@@ -28,24 +31,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from config.exceptions import ConflictError
 from procedures.models import Procedure
 from units.access import Access
-from workdays.calendar import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange
+from workdays.calendar import FIRST_YEAR, LAST_YEAR
 
-from . import codes, services
-from .backdating import Origin
+from . import codes, services, sync
 from .choices import Action, ApplicantKind, Channel, Outcome
-from .models import Dossier
+from .models import Dossier, ImportJob
 
 REQUIRED_COLUMNS = ("code", "procedure_code", "channel", "applicant_name", "received_at")
 OPTIONAL_COLUMNS = (
@@ -74,9 +76,9 @@ OPTIONAL_COLUMNS = (
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
-# Rows are committed in batches, each row still in its own savepoint, to spare a commit (a disk
-# sync) per row; an interrupted import loses at most one batch and re-runs safely (idempotent).
-BATCH_SIZE = 200
+# Rows are applied and committed in batches by the bulk service (``dossiers.sync``); an interrupted
+# import loses at most one batch and re-runs safely (idempotent).
+BATCH_SIZE = 1000
 
 CHANNEL_WORDS = {
     Channel.ONLINE.value: Channel.ONLINE,
@@ -183,16 +185,6 @@ STEP_ORDER = (
     Action.RETURN,
     Action.RATE,
 )
-STEP_SERVICES = {
-    Action.REQUEST_SUPPLEMENT: services.dossier_request_supplement,
-    Action.RECEIVE_SUPPLEMENT: services.dossier_receive_supplement,
-    Action.REAPPOINT: services.dossier_reappoint,
-    Action.END: services.dossier_end,
-    Action.RETURN: services.dossier_return,
-    Action.RATE: services.dossier_rate,
-}
-# dossier_receive's error keys → columns (the rest have the same name as the column).
-RECEIVE_COLUMNS = {"procedure": "procedure_code", "at": "received_at"}
 
 
 @dataclass(frozen=True)
@@ -214,9 +206,12 @@ class DossierRecord:
 
 @dataclass
 class ImportReport:
-    """What an import did: rows imported, rows already present, and the problems of the failed rows."""
+    """What an import did: rows imported (new dossiers), rows that added steps or corrected details
+    of a dossier already held (updated), rows already present (unchanged, or older than what is
+    held), and the problems of the failed rows."""
 
     imported: int = 0
+    updated: int = 0
     already_present: int = 0
     errors: list[RowError] = field(default_factory=list)
 
@@ -637,74 +632,71 @@ def parse_row(row: SourceRow, *, procedures: dict[str, Procedure]) -> DossierRec
     )
 
 
-# --- Importing ----------------------------------------------------------------------------------
+# --- Importing ---------------------------------------------------------------------------------
+
+# The bulk service's error keys → the file's columns (the rest have the same name as the column).
+SYNC_COLUMNS = {
+    "procedure": "procedure_code",
+    "supplements[0].requested_at": "supplement_requested_at",
+    "supplements[0].received_at": "supplement_received_at",
+    "supplements[0].note": "supplement_note",
+    "reappointments[0].at": "reappointed_at",
+    "reappointments[0].new_date": "reappointed_date",
+    "reappointments[0].reason": "reappoint_reason",
+    "rating": "satisfied",
+    "rating.at": "rated_at",
+    "rating.comment": "rating_comment",
+    "status": "outcome",
+    "record": "code",
+}
+# Where a step's errors go in the file.
+STEP_TIME_COLUMNS = {
+    Action.REQUEST_SUPPLEMENT: "supplement_requested_at",
+    Action.RECEIVE_SUPPLEMENT: "supplement_received_at",
+    Action.REAPPOINT: "reappointed_at",
+    Action.END: "ended_at",
+    Action.RETURN: "returned_at",
+    Action.RATE: "rated_at",
+}
+# The source system of dossiers imported from files (``dossiers.sync``; ``import_dossiers --source``).
+FILE_SOURCE = "import"
 
 
-def _errors_from(error: Exception, *, row: int, columns: dict[str, str], default_column: str) -> list[RowError]:
-    """A service's ``ValidationError`` or ``ConflictError`` as row errors on the file's columns."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        return [
-            RowError(row, columns.get(key, key if key in COLUMNS else default_column), message)
-            for key, messages in error.message_dict.items()
-            for message in messages
-        ]
-    if isinstance(error, ValidationError):
-        return [RowError(row, default_column, message) for message in error.messages]
-    return [RowError(row, default_column, getattr(error, "message", str(error)))]
-
-
-IMPORT_ORIGIN = {"origin": Origin.SOURCE, "source": "import"}
-
-
-def import_record(record: DossierRecord, *, by=None) -> bool:
-    """Receive the dossier and apply its steps in time order, all or nothing.
-
-    Returns True when imported and False when a dossier with this code already exists (it is left
-    as it is); raises ``RowRejected`` with the service's reason, mapped to the column, otherwise.
-    """
-    try:
-        with transaction.atomic():
-            try:
-                dossier = services.dossier_receive(
-                    procedure=record.procedure,
-                    channel=record.channel,
-                    applicant=record.applicant,
-                    by=by,
-                    received_at=record.received_at,
-                    code=record.code,
-                    fee_amount=record.fee_amount,
-                    fee_paid_online=record.fee_paid_online,
-                    result_electronic=record.result_electronic,
-                    documents_digitised=record.documents_digitised,
-                    # Past dossiers from another system: their applicants were told by that system.
-                    notify=False,
-                    # Its times were recorded by that system: accepted, and marked when past
-                    # (dossiers.backdating; a time in a submitted period is refused: no reason column).
-                    **IMPORT_ORIGIN,
-                )
-            except ConflictError as error:
-                if error.code == "duplicate_code":
-                    return False
-                raise
-            except (ValidationError, OutOfCalendarRange) as error:
-                raise RowRejected(
-                    _errors_from(error, row=record.row, columns=RECEIVE_COLUMNS, default_column="received_at")
-                ) from None
-            for step in record.steps:
-                try:
-                    dossier = STEP_SERVICES[step.action](
-                        dossier=dossier, by=by, at=step.at, notify=False, **step.arguments, **IMPORT_ORIGIN
-                    )
-                except (ValidationError, ConflictError, OutOfCalendarRange) as error:
-                    raise RowRejected(
-                        _errors_from(error, row=record.row, columns=step.columns, default_column=step.at_column)
-                    ) from None
-    except IntegrityError:
-        # Another import received the same code between our check and our insert.
-        if Dossier.objects.filter(code=record.code).exists():
-            return False
-        raise
-    return True
+def sync_record(record: DossierRecord) -> dict[str, Any]:
+    """A parsed row as a record of the bulk service (``dossiers.sync``), in our field names."""
+    values: dict[str, Any] = {
+        "code": record.code,
+        "procedure": record.procedure.code,
+        "channel": record.channel,
+        "applicant_name": record.applicant.name,
+        "applicant_kind": record.applicant.kind,
+        "applicant_id_number": record.applicant.id_number,
+        "applicant_phone": record.applicant.phone,
+        "applicant_email": record.applicant.email,
+        "applicant_address": record.applicant.address,
+        "received_at": record.received_at,
+        "fee_amount": record.fee_amount,
+        "fee_paid_online": record.fee_paid_online,
+        "result_electronic": record.result_electronic,
+        "documents_digitised": record.documents_digitised,
+    }
+    supplement: dict[str, Any] = {}
+    for step in record.steps:
+        if step.action == Action.REQUEST_SUPPLEMENT:
+            supplement.update(requested_at=step.at, note=step.arguments.get("note", ""))
+        elif step.action == Action.RECEIVE_SUPPLEMENT:
+            supplement["received_at"] = step.at
+        elif step.action == Action.REAPPOINT:
+            values["reappointments"] = [{"at": step.at, **step.arguments}]
+        elif step.action == Action.END:
+            values.update(ended_at=step.at, outcome=step.arguments["outcome"], end_note=step.arguments["note"])
+        elif step.action == Action.RETURN:
+            values["returned_at"] = step.at
+        elif step.action == Action.RATE:
+            values["rating"] = {"at": step.at, **step.arguments}
+    if supplement:
+        values["supplements"] = [supplement]
+    return values
 
 
 def procedures_by_code(table: Table) -> dict[str, Procedure]:
@@ -715,8 +707,23 @@ def procedures_by_code(table: Table) -> dict[str, Procedure]:
 
 
 def _batches(rows: list[SourceRow], size: int) -> Iterable[list[SourceRow]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+    """Consecutive rows, ``size`` at a time, with no code twice in a batch: a row repeating a code
+    of its batch waits for the next one, where it is compared with the first like a later delivery."""
+    pending = list(rows)
+    while pending:
+        batch, codes_in_batch, later = [], set(), []
+        for position, row in enumerate(pending):
+            if len(batch) == size:
+                later.extend(pending[position:])
+                break
+            code = _text(row.values.get("code"))
+            if code and code in codes_in_batch:
+                later.append(row)
+                continue
+            codes_in_batch.add(code)
+            batch.append(row)
+        yield batch
+        pending = later
 
 
 def import_table(
@@ -727,55 +734,174 @@ def import_table(
     dry_run: bool = False,
     progress: Callable[[int], Any] | None = None,
     batch_size: int = BATCH_SIZE,
+    source: str = FILE_SOURCE,
 ) -> ImportReport:
-    """Import every row of ``table``; a bad row is reported and skipped, the others are imported.
+    """Import every row of ``table`` through the bulk service; a bad row is reported and skipped.
 
+    Rows are parsed here (``parse_row``: the file's formats and words), then applied
+    ``batch_size`` at a time by ``dossiers.sync.sync_batch``, which creates new dossiers, appends the
+    steps a later file adds, leaves a row we already hold unchanged and rejects a row whose steps
+    break the lifecycle rules; each batch is one transaction with a fixed number of statements.
     ``access``, when given, limits the import to procedures of units it may process. With
-    ``dry_run`` every row goes through the services exactly as for real, then all is rolled back.
+    ``dry_run`` everything is applied as for real in one transaction, then rolled back.
+    ``source`` names the dossiers' source system; dossiers received here before files were
+    imported may be updated by a file too (the ministry office runs imports).
     """
     report = ImportReport()
     procedures = procedures_by_code(table)
-    # A real import commits batch by batch; a dry run holds everything in one transaction to roll back.
     with transaction.atomic() if dry_run else nullcontext():
         for batch in _batches(table.rows, batch_size):
-            with transaction.atomic():
-                # Only well-formed codes are looked up: a malformed one (a NUL byte) would abort the batch.
-                batch_codes = {_text(row.values.get("code")) for row in batch}
-                batch_codes = {code for code in batch_codes if codes.is_well_formed(code)}
-                present = set(Dossier.objects.filter(code__in=batch_codes).values_list("code", flat=True))
-                for row in batch:
-                    _import_row(row, procedures=procedures, present=present, by=by, access=access, report=report)
-                    if progress is not None:
-                        progress(1)
+            records, rows_of = [], []
+            for row in batch:
+                try:
+                    record = parse_row(row, procedures=procedures)
+                    if access is not None and not access.can_write_unit(record.procedure.unit_id):
+                        raise RowRejected(
+                            [
+                                RowError(
+                                    row.number,
+                                    "procedure_code",
+                                    _("%(user)s may not process dossiers of %(unit)s.")
+                                    % {"user": by, "unit": record.procedure.unit.name},
+                                )
+                            ]
+                        )
+                except RowRejected as rejected:
+                    report.errors.extend(rejected.errors)
+                    continue
+                records.append(sync_record(record))
+                rows_of.append(row.number)
+            if records:
+                outcome = sync.sync_batch(
+                    records,
+                    source=source,
+                    by=by,
+                    naive_iso=True,
+                    require_notes=True,
+                    procedures=procedures,
+                    adopt_local=True,
+                )
+                for result in outcome.results:
+                    _count(report, result, row=rows_of[result.index])
+            if progress is not None:
+                progress(len(batch))
         if dry_run:
             transaction.set_rollback(True)
+    report.errors.sort(key=lambda error: error.row)
     return report
 
 
-def _import_row(row: SourceRow, *, procedures, present: set[str], by, access: Access | None, report: ImportReport):
-    code = _text(row.values.get("code"))
-    if code and code in present:
-        report.already_present += 1
-        return
-    try:
-        record = parse_row(row, procedures=procedures)
-        if access is not None and not access.can_write_unit(record.procedure.unit_id):
-            raise RowRejected(
-                [
-                    RowError(
-                        row.number,
-                        "procedure_code",
-                        _("%(user)s may not process dossiers of %(unit)s.")
-                        % {"user": by, "unit": record.procedure.unit.name},
-                    )
-                ]
-            )
-        imported = import_record(record, by=by)
-    except RowRejected as rejected:
-        report.errors.extend(rejected.errors)
-        return
-    present.add(code)
-    if imported:
+def _count(report: ImportReport, result: "sync.RecordResult", *, row: int) -> None:
+    if result.outcome == sync.SyncOutcome.CREATED:
         report.imported += 1
-    else:
+    elif result.outcome == sync.SyncOutcome.UPDATED:
+        report.updated += 1
+    elif result.outcome in (sync.SyncOutcome.UNCHANGED, sync.SyncOutcome.STALE):
         report.already_present += 1
+    else:
+        report.errors.extend(
+            RowError(row, _column(key), message) for key, messages in result.errors.items() for message in messages
+        )
+
+
+def _column(key: str) -> str:
+    """The file's column for an error key of the bulk service."""
+    if key in SYNC_COLUMNS:
+        return SYNC_COLUMNS[key]
+    return key if key in COLUMNS else "code"
+
+
+# --- Upload page jobs ---------------------------------------------------------------------------
+
+
+def import_job_create(
+    *, uploaded, by, source: str = FILE_SOURCE, dry_run: bool = False, language: str | None = None
+) -> ImportJob:
+    """Store an uploaded file as an ``ImportJob`` to be run in the background (``import_job_run``).
+
+    ``uploaded``: a Django ``UploadedFile`` (``.csv`` or ``.xlsx``; anything else is a
+    ``ValidationError`` on ``file`` before anything is stored). ``language``: the one the row
+    errors are written in (default: the active language).
+    """
+    name = Path(uploaded.name or "").name
+    if Path(name).suffix.lower() not in (".csv", ".xlsx"):
+        raise ValidationError(
+            {
+                "file": _("%(name)s is not a .csv or .xlsx file; save it as CSV UTF-8 or Excel workbook (.xlsx).")
+                % {"name": name}
+            }
+        )
+    return ImportJob.objects.create(
+        file_name=name[:255],
+        content=uploaded.read(),
+        source_system=source,
+        dry_run=dry_run,
+        created_by=by,
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
+    )
+
+
+def import_job_run(job_id: int) -> ImportJob:
+    """Import an uploaded file in its uploader's language (``_import_job_run``)."""
+    job = ImportJob.objects.only("language").get(pk=job_id)
+    with translation.override(job.language):
+        return _import_job_run(job_id)
+
+
+def _import_job_run(job_id: int) -> ImportJob:
+    """Import an uploaded file, writing its progress after every batch and its result at the end.
+
+    The events are recorded as the user who uploaded it, limited to the units they may process.
+    A file that cannot be read at all ends the job as failed with the reason; nothing is written.
+    """
+    from units.access import access_for_user
+
+    job = ImportJob.objects.get(pk=job_id)
+    if job.is_finished:
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / (Path(job.file_name).name or "upload.csv")
+        path.write_bytes(bytes(job.content))
+        try:
+            table = read_table(path)
+        except ImportFileError as error:
+            job.state, job.message = ImportJob.State.FAILED, str(error)
+            job.finished_at = timezone.now()
+            job.content = b""
+            job.save()
+            return job
+    job.total_rows = len(table.rows)
+    if table.unknown_columns:
+        job.message = _("Ignoring unknown columns: %(columns)s") % {"columns": ", ".join(table.unknown_columns)}
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows, message=job.message)
+    done = 0
+
+    def progress(rows: int) -> None:
+        nonlocal done
+        done += rows
+        ImportJob.objects.filter(pk=job.pk).update(done_rows=done)
+
+    report = import_table(
+        table,
+        by=job.created_by,
+        access=access_for_user(job.created_by),
+        dry_run=job.dry_run,
+        progress=progress,
+        source=job.source_system,
+    )
+    job.done_rows = job.total_rows
+    job.imported, job.updated, job.already_present = report.imported, report.updated, report.already_present
+    job.failed = report.failed
+    job.errors = [[error.row, error.column, error.message] for error in report.errors]
+    job.state, job.finished_at, job.content = ImportJob.State.DONE, timezone.now(), b""
+    job.save()
+    return job
+
+
+def import_job_errors_csv(job: ImportJob) -> str:
+    """The job's row errors as CSV text (row, column, message), for the spreadsheet the rows came from."""
+    from config.spreadsheets import csv_text
+
+    header = [_("Row"), _("Column"), _("Problem")]
+    return csv_text([header, *job.errors])

@@ -100,16 +100,22 @@ class Dossier(models.Model):
     result_electronic = models.BooleanField(_("electronic result"), default=False)
     documents_digitised = models.BooleanField(_("documents digitised"), default=False)
     # More flags the national index reads (DESIGN.md, "The national portal's dossier model").
-    data_reused = models.BooleanField(_("reuses digitised data"), default=False)
-    from_data_store = models.BooleanField(_("components from the citizen's data store"), default=False)
-    vneid_verified = models.BooleanField(_("account authenticated with VNeID"), default=False)
+    data_reused = models.BooleanField(_("reuses digitised data"), default=False, db_default=False)
+    from_data_store = models.BooleanField(
+        _("components from the citizen's data store"), default=False, db_default=False
+    )
+    vneid_verified = models.BooleanField(_("account authenticated with VNeID"), default=False, db_default=False)
 
     # Synchronisation (dossiers.sync): which system sent the dossier, when it last did, and the
     # time of the source's snapshot, so an older snapshot arriving later changes nothing.
-    # Empty for a dossier received here.
-    source_system = models.CharField(_("source system"), max_length=40, blank=True)
+    # Empty for a dossier received here. Defaults in the database too: bulk loaders that COPY
+    # named columns (the demo generator) need not know these fields.
+    source_system = models.CharField(_("source system"), max_length=40, blank=True, db_default="")
     synced_at = models.DateTimeField(_("last synchronised at"), null=True, blank=True)
     source_updated_at = models.DateTimeField(_("source snapshot time"), null=True, blank=True)
+    # The transaction that last wrote the row, set by a database trigger (migration 0011): the
+    # change feed's position (``dossiers.feed``).
+    change_xid = models.BigIntegerField(null=True, editable=False)
 
     # --- derived from the events (see dossiers.deadlines.derive_state) ---
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROCESSING)
@@ -168,6 +174,8 @@ class Dossier(models.Model):
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id_number"),
             models.Index(fields=["applicant_phone"], name="dossier_applicant_phone"),
             models.Index(fields=["unit", "overdue_from"], name="dossier_unit_overdue_from"),
+            # The change feed, in the order it hands out (``dossiers.feed``).
+            models.Index(fields=["change_xid", "id"], name="dossier_change_feed"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -374,3 +382,79 @@ class ClosedPeriod(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class ImportJob(models.Model):
+    """A dossier file uploaded by the ministry office, imported in the background.
+
+    The upload page shows its progress from ``done_rows``/``total_rows`` and, when it has finished,
+    its counts and row-numbered errors (``[row, column, message]``), downloadable as CSV
+    (``dossiers.importing.import_job_run``). The file's bytes are dropped once it has run.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    file_name = models.CharField(_("file"), max_length=255)
+    content = models.BinaryField(editable=False, default=bytes)
+    source_system = models.CharField(_("source system"), max_length=40, default="import")
+    dry_run = models.BooleanField(_("check only"), default=False)
+    # The uploader's language: the row errors are written in it.
+    language = models.CharField(max_length=10, default="vi")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    already_present = models.PositiveIntegerField(_("already present"), default=0)
+    failed = models.PositiveIntegerField(_("failed rows"), default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("dossier import")
+        verbose_name_plural = _("dossier imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.state in (self.State.DONE, self.State.FAILED) else 0
+        return min(100, round(self.done_rows * 100 / self.total_rows))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class Reconciliation(models.Model):
+    """The national portal's list of a unit's dossiers for a period, compared with ours.
+
+    ``result`` holds what ``dossiers.reconciliation.reconcile`` found (missing on either side,
+    disagreements), so the page can be read again and exported to Excel.
+    """
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    file_name = models.CharField(_("file"), max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    result = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("reconciliation with the national portal")
+        verbose_name_plural = _("reconciliations with the national portal")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.date_from}–{self.date_to} ({self.file_name})"

@@ -349,7 +349,7 @@ def _append(
     events = list(locked.events.order_by("sequence"))
     state = derive_state(events, processing_days=locked.processing_days)
     if action not in allowed_actions(state, on=local_date(at)):
-        raise ConflictError(_refusal(action, state, locked, at), code="not_allowed")
+        raise ConflictError(refusal(action, state, locked, at), code="not_allowed")
     if check is not None:
         check(state)
     event = DossierEvent(dossier=locked, sequence=len(events) + 1, kind=kind, at=at, by=by, note=note, data=data or {})
@@ -368,11 +368,11 @@ def _append(
 def step_refusal(*, dossier: Dossier, action: str) -> str:
     """Why ``action`` is not open on ``dossier`` now (its state's reason; a read, for the screens
     that offer only the steps ``allowed_actions`` lists and say why another is not offered)."""
-    return _refusal(action, dossier_state(dossier), dossier, timezone.now())
+    return refusal(action, dossier_state(dossier), dossier, timezone.now())
 
 
-def _refusal(action: str, state: DossierState, dossier: Dossier, at: datetime.datetime) -> str:
-    """Why ``action`` is not allowed now, in words an officer understands."""
+def refusal(action: str, state: DossierState, dossier: Dossier, at: datetime.datetime) -> str:
+    """Why ``action`` is not allowed now, in words an officer understands (the bulk sync uses it too)."""
     if action == Action.REAPPOINT and state.is_open and state.status != "awaiting_supplement":
         if state.reappointment_count >= settings.TTHC_MAX_REAPPOINTMENTS:
             return _("Dossier %(code)s has already been re-appointed; it cannot be re-appointed again.") % {
@@ -550,7 +550,7 @@ def reappointment_propose(*, dossier: Dossier, by, new_date: datetime.date, reas
     state = dossier_state(locked)
     now = timezone.now()
     if Action.REAPPOINT not in allowed_actions(state, on=local_date(now)):
-        raise ConflictError(_refusal(Action.REAPPOINT, state, locked, now), code="not_allowed")
+        raise ConflictError(refusal(Action.REAPPOINT, state, locked, now), code="not_allowed")
     if new_date <= state.appointment_date:
         raise ValidationError(
             {

@@ -35,9 +35,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -48,9 +48,9 @@ from procedures.models import Procedure, ProcedureVersion
 from units.models import Unit
 from workdays.calendar import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange, get_calendar
 
-from . import codes
+from . import codes, services
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome, Status
-from .deadlines import DossierState, allowed_actions, derive_state, last_day_to_reappoint, local_date
+from .deadlines import DossierState, allowed_actions, derive_state, local_date
 from .models import Dossier, DossierEvent, StateInterval
 from .services import FUTURE_TOLERANCE, RATING_COMMENT_MAX_LENGTH, Applicant, intervals_for
 
@@ -614,8 +614,6 @@ def parse_record(
             continue
         note = _text(item_values.get("note"))
         requested = reader.when("requested_at", item_values.get("requested_at"), field_name=f"{prefix}.requested_at")
-        if requested is None and f"{prefix}.requested_at" not in errors.errors:
-            errors.add(f"{prefix}.requested_at", _("When was the supplement requested?"))
         if requested is not None:
             if require_notes and not note:
                 errors.add(f"{prefix}.note", _("Say what the applicant must supplement."))
@@ -763,11 +761,12 @@ class _Catalogue:
         return None
 
 
-def _catalogue(procedure_codes: set[str]) -> _Catalogue:
-    procedures = {
-        procedure.code: procedure
-        for procedure in Procedure.objects.filter(code__in=procedure_codes).select_related("unit")
-    }
+def _catalogue(procedure_codes: set[str], procedures: dict[str, Procedure] | None = None) -> _Catalogue:
+    if procedures is None:
+        procedures = {
+            procedure.code: procedure
+            for procedure in Procedure.objects.filter(code__in=procedure_codes).select_related("unit")
+        }
     versions: dict[int, list[ProcedureVersion]] = {}
     for version in ProcedureVersion.objects.filter(procedure__in=procedures.values()).order_by("-effective_from"):
         versions.setdefault(version.procedure_id, []).append(version)
@@ -801,6 +800,7 @@ def _replay(
     events: list[DossierEvent],
     new_steps: list[Step],
     *,
+    code: str,
     processing_days: int,
     now: datetime.datetime,
     by,
@@ -831,7 +831,7 @@ def _replay(
             day = local_date(step.at)
             action = STEP_ACTION[step.kind]
             if action not in allowed_actions(state, on=day):
-                _raise_field(step.field, _not_allowed(action, state))
+                _raise_field(step.field, _not_allowed(action, state, code, step.at))
             if step.kind == EventKind.REAPPOINTED:
                 new_date = datetime.date.fromisoformat(step.data["new_date"])
                 if new_date <= state.appointment_date:
@@ -874,25 +874,9 @@ def _check_status(record: SyncRecord, state: DossierState) -> None:
     )
 
 
-def _not_allowed(action: str, state: DossierState) -> str:
-    if action == Action.RECEIVE_SUPPLEMENT:
-        return _("The dossier is not awaiting a supplement then.")
-    if action == Action.REAPPOINT:
-        if state.reappointment_count >= settings.TTHC_MAX_REAPPOINTMENTS:
-            return _("The dossier has already been re-appointed; it cannot be re-appointed again.")
-        if state.is_open and state.appointment_date:
-            return _(
-                "A re-appointment must be made by %(last)s, at least one working day before the appointment date."
-            ) % {"last": last_day_to_reappoint(state.appointment_date).strftime("%d/%m/%Y")}
-    if action in (Action.RETURN, Action.RATE) and state.is_open:
-        return _("Processing has not ended by then.")
-    if action == Action.RATE:
-        return _("The dossier has already been rated.")
-    if action == Action.RETURN:
-        return _("The result has already been returned.")
-    if action == Action.REQUEST_SUPPLEMENT and state.status == Status.AWAITING_SUPPLEMENT:
-        return _("The dossier is already awaiting a supplement then.")
-    return _("Processing has already ended by then.")
+def _not_allowed(action: str, state: DossierState, code: str, at: datetime.datetime) -> str:
+    """The services' own words for a step not allowed now (``dossiers.services``)."""
+    return services.refusal(action, state, SimpleNamespace(code=code), at)
 
 
 @dataclass
@@ -937,7 +921,7 @@ def _plan_new(record: SyncRecord, catalogue: _Catalogue, *, source: str, now, by
     if record.submitted_at:
         data["submitted_at"] = record.submitted_at.isoformat()
     steps = [Step(receipt.kind, receipt.at, receipt.field, data=data), *record.steps[1:]]
-    events, state = _replay([], steps, processing_days=version.processing_days, now=now, by=by)
+    events, state = _replay([], steps, code=code, processing_days=version.processing_days, now=now, by=by)
     _check_status(record, state)
     dossier = Dossier(
         code=code,
@@ -961,9 +945,9 @@ def _plan_new(record: SyncRecord, catalogue: _Catalogue, *, source: str, now, by
 
 
 def _plan_existing(
-    record: SyncRecord, dossier: Dossier, events: list[DossierEvent], *, source: str, now, by
+    record: SyncRecord, dossier: Dossier, events: list[DossierEvent], *, source: str, now, by, adopt_local=False
 ) -> tuple[str, _Write | None]:
-    if dossier.source_system != source:
+    if dossier.source_system != source and not (adopt_local and not dossier.source_system):
         raise RecordRejected(
             {
                 "code": [
@@ -1011,7 +995,9 @@ def _plan_existing(
     snapshot_newer = record.snapshot_at is not None and record.snapshot_at != dossier.source_updated_at
     if not new_steps and not changed and not snapshot_newer:
         return SyncOutcome.UNCHANGED, None
-    created, state = _replay(events, new_steps, processing_days=dossier.processing_days, now=now, by=by)
+    created, state = _replay(
+        events, new_steps, code=dossier.code, processing_days=dossier.processing_days, now=now, by=by
+    )
     _check_status(record, state)
     for name, value in changed.items():
         setattr(dossier, name, value)
@@ -1077,6 +1063,8 @@ def sync_batch(
     access=None,
     naive_iso: bool = False,
     require_notes: bool = False,
+    procedures: dict[str, Procedure] | None = None,
+    adopt_local: bool = False,
 ) -> BatchReport:
     """Apply a batch of dossier records sent by ``source``; one ``RecordResult`` per record.
 
@@ -1084,8 +1072,11 @@ def sync_batch(
     names or the portal's. ``source``: the sending system's name (``ApiToken.source_system``), kept
     on every dossier it creates; a record for a dossier of another source is refused (403).
     ``access`` (``units.access.Access``), when given, limits the records to procedures of units it
-    may write (403 otherwise). ``by``: the user the events are recorded as. Raises
-    ``BatchRejected`` for a malformed batch. One transaction, a fixed number of statements.
+    may write (403 otherwise). ``by``: the user the events are recorded as. ``procedures``: the
+    procedures by code when the caller has read them already (a file import). ``adopt_local``: a
+    dossier received here (no source system) may be updated too, as by the ministry office's file
+    imports. Raises ``BatchRejected`` for a malformed batch. One transaction, a fixed number of
+    statements.
     """
     if not source:
         raise BatchRejected({"source": [_("The sending system is not named.")]})
@@ -1098,7 +1089,7 @@ def sync_batch(
         if isinstance(raw, dict) and "\x00" not in _text(raw.get("procedure", raw.get("MaTTHC")))
     }
     with transaction.atomic():
-        catalogue = _catalogue(procedure_codes)
+        catalogue = _catalogue(procedure_codes, procedures)
         parsed: list[SyncRecord] = []
         for index, raw in enumerate(records):
             code = _text(raw.get("code", raw.get("MaHoSo"))) if isinstance(raw, dict) else ""
@@ -1144,7 +1135,9 @@ def sync_batch(
                     write = _plan_new(record, catalogue, source=source, now=now, by=by)
                     outcome = SyncOutcome.CREATED
                 else:
-                    outcome, write = _plan_existing(record, dossier, events[dossier.pk], source=source, now=now, by=by)
+                    outcome, write = _plan_existing(
+                        record, dossier, events[dossier.pk], source=source, now=now, by=by, adopt_local=adopt_local
+                    )
             except RecordRejected as rejected:
                 results[record.index] = RecordResult(
                     record.index, record.code, SyncOutcome.REJECTED, rejected.status, rejected.errors

@@ -7,19 +7,21 @@ by someone else since the page was loaded) is shown above the form with HTTP 409
 """
 
 import datetime
-from functools import cached_property
+from functools import cached_property, partial
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView, View
+from django.views.generic import DetailView, FormView, TemplateView, View
 from django_filters.views import FilterView
 
 from config.exceptions import ConflictError
@@ -29,22 +31,25 @@ from units.access import Access, access_for_request, units_visible_to
 from units.models import Tenure, Unit
 from workdays.models import CalendarOverride
 
-from . import services
+from . import importing, services, tasks
+from . import reconciliation as reconciliation_service
 from .backdating import Origin
 from .choices import Action, Channel, EventKind, Outcome, ProposalStatus, Status, Timeliness
 from .deadlines import derive_state, last_day_to_reappoint, local_date
 from .filtersets import DossierFilterSet
 from .forms import (
     EndForm,
+    ImportUploadForm,
     RateForm,
     ReappointForm,
     ReceiveForm,
     ReceiveSupplementForm,
+    ReconciliationForm,
     RequestSupplementForm,
     ReturnForm,
 )
 from .lookup import qr_svg
-from .models import Dossier
+from .models import Dossier, ImportJob, Reconciliation
 from .selectors import (
     actions_for,
     dossier_events,
@@ -530,3 +535,141 @@ class RecalculateDeadlinesView(LoginRequiredMixin, TemplateView):
             % {"moved": len(report.moved), "kept": len(report.kept), "document": self.override.document},
         )
         return redirect("workdays:special_days_year", year=self.override.date.year)
+
+
+class ImportUploadView(LoginRequiredMixin, FormView):
+    """The ministry office uploads a dossier file (CSV or XLSX); it is imported in the background
+    through the bulk service (``dossiers.importing``) and followed on its own page."""
+
+    template_name = "dossiers/import_upload.html"
+    form_class = ImportUploadForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jobs"] = ImportJob.objects.defer("content", "errors").order_by("-created_at", "-pk")[:20]
+        return context
+
+    def form_valid(self, form):
+        try:
+            job = importing.import_job_create(
+                uploaded=form.cleaned_data["file"],
+                by=self.request.user,
+                source=form.cleaned_data["source_system"] or importing.FILE_SOURCE,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        transaction.on_commit(partial(tasks.import_file.delay, job.pk), robust=True)
+        return redirect("dossiers:import_job", pk=job.pk)
+
+
+class ImportJobView(LoginRequiredMixin, DetailView):
+    """One uploaded file: a progress bar while it runs, then its counts and row-numbered errors."""
+
+    template_name = "dossiers/import_job.html"
+    context_object_name = "job"
+    error_rows_shown = 200
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return ImportJob.objects.defer("content")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["errors_shown"] = self.object.errors[: self.error_rows_shown]
+        return context
+
+
+class ImportJobErrorsView(ImportJobView):
+    """The job's errors as a CSV file to open beside the imported spreadsheet."""
+
+    def render_to_response(self, context, **response_kwargs):
+        response = HttpResponse(
+            "\ufeff" + importing.import_job_errors_csv(self.object), content_type="text/csv; charset=utf-8"
+        )
+        stem = Path(self.object.file_name).stem or "import"
+        response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
+        return response
+
+
+class ReconciliationNewView(LoginRequiredMixin, FormView):
+    """The ministry office uploads the portal's list of a unit's dossiers for a period."""
+
+    template_name = "dossiers/reconciliation_new.html"
+    form_class = ReconciliationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recent"] = Reconciliation.objects.select_related("unit").defer("result")[:20]
+        return context
+
+    def form_valid(self, form):
+        try:
+            reconciliation = reconciliation_service.reconciliation_create(
+                uploaded=form.cleaned_data["file"],
+                unit=form.cleaned_data["unit"],
+                date_from=form.cleaned_data["date_from"],
+                date_to=form.cleaned_data["date_to"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        return redirect("dossiers:reconciliation", pk=reconciliation.pk)
+
+
+class ReconciliationView(LoginRequiredMixin, DetailView):
+    """What is missing on either side and what disagrees, with links to our dossiers."""
+
+    template_name = "dossiers/reconciliation.html"
+    context_object_name = "reconciliation"
+    rows_shown = 500
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return Reconciliation.objects.select_related("unit")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        result = self.object.result
+        labels = {"status": "TrangThaiHoSo", "appointment_date": "NgayHenTra", "ended_on": "NgayKetThucXuLy"}
+        context.update(
+            disagreements=[
+                {**item, "differences": [{**each, "label": labels[each["field"]]} for each in item["differences"]]}
+                for item in result["disagreements"][: self.rows_shown]
+            ],
+            missing_here=result["missing_here"][: self.rows_shown],
+            missing_on_portal=result["missing_on_portal"][: self.rows_shown],
+            rows_shown=self.rows_shown,
+        )
+        return context
+
+
+class ReconciliationExportView(ReconciliationView):
+    def render_to_response(self, context, **response_kwargs):
+        response = HttpResponse(
+            reconciliation_service.reconciliation_workbook(self.object),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        name = f"doi-soat-{self.object.unit.code}-{self.object.date_from:%Y%m%d}-{self.object.date_to:%Y%m%d}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

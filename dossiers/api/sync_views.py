@@ -3,8 +3,9 @@
 Thin: the request's token names the sending system, ``dossiers.sync.sync_batch`` does the rest.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 from units.access import access_for_request
 from units.models import ApiToken
 
-from .. import sync
+from .. import feed, sync
 
 
 def source_of(request) -> str:
@@ -76,3 +77,51 @@ class SyncDossiersView(APIView):
         except sync.BatchRejected as rejected:
             return Response(rejected.errors, status=status.HTTP_400_BAD_REQUEST)
         return Response({"counts": report.counts(), "results": [result.as_dict() for result in report.results]})
+
+
+class FeedAccess(permissions.BasePermission):
+    """Whoever may read some unit's dossiers may follow their changes (limited to those units)."""
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if not access_for_request(request).can_read_anything:
+            self.message = _("You have no access to the dossiers of any unit.")
+            return False
+        return True
+
+
+class ChangesResponseSerializer(serializers.Serializer):
+    next_cursor = serializers.CharField(help_text=_("Send it back as cursor to get the changes after this page."))
+    count = serializers.IntegerField()
+    results = serializers.ListField(child=serializers.DictField())
+
+
+class DossierChangesView(APIView):
+    """``GET /api/v1/sync/dossiers/changes/?cursor=…``: dossiers changed since the cursor, oldest first."""
+
+    permission_classes = [FeedAccess]
+    token_scopes = {"read": "sync", "write": "sync"}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, description=_("The next_cursor of the previous page; empty to start.")),
+            OpenApiParameter("limit", int, description=_("At most this many dossiers (1 to 1000, default 500).")),
+        ],
+        responses={200: ChangesResponseSerializer, 400: OpenApiResponse(description=_("A malformed cursor."))},
+        summary=_("Dossiers changed since a cursor"),
+    )
+    def get(self, request):
+        cursor = feed.Cursor.parse(request.query_params.get("cursor"))
+        limit_text = request.query_params.get("limit") or str(feed.PAGE_SIZE)
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= feed.MAX_PAGE_SIZE:
+            raise ValidationError({"limit": _("Give a number from 1 to %(max)d.") % {"max": feed.MAX_PAGE_SIZE}})
+        access = access_for_request(request)
+        dossiers, next_cursor = feed.changes_page(access=access, cursor=cursor, limit=int(limit_text))
+        return Response(
+            {
+                "next_cursor": str(next_cursor),
+                "count": len(dossiers),
+                "results": feed.feed_records(dossiers, access=access),
+            }
+        )

@@ -603,23 +603,54 @@ class TestIdempotence:
         assert (Dossier.objects.count(), DossierEvent.objects.count()) == (2, 5)
         assert list(Dossier.objects.order_by("code").values()) == before
 
-    def test_existing_code_is_left_as_it_is_even_if_the_row_differs(self, tmp_path, procedure):
+    def test_a_later_file_with_more_steps_adds_them_to_the_dossier(self, tmp_path, procedure):
         run(write_csv(tmp_path / "first.csv", [dossier_row("HCM-0001")]))
         changed = dossier_row("HCM-0001", applicant_name="Người khác", ended_at="13/02/2026 09:00", outcome="resolved")
 
         stdout, _stderr = run(write_csv(tmp_path / "second.csv", [changed, dossier_row("HCM-0002")]))
 
-        assert stdout == summary(1, 1, 0)
-        assert Dossier.objects.get(code="HCM-0001").applicant_name == "Nguyễn Văn An"
-        assert (Dossier.objects.count(), DossierEvent.objects.count()) == (2, 2)
+        assert stdout == (
+            "Imported: 1\nUpdated (steps added or details corrected): 1\nAlready present (unchanged): 0\nFailed: 0\n"
+        )
+        dossier = Dossier.objects.get(code="HCM-0001")
+        assert (dossier.applicant_name, dossier.status, dossier.event_count) == ("Người khác", Status.ENDED, 2)
+
+    def test_an_older_file_after_a_newer_one_changes_nothing(self, tmp_path, procedure):
+        ended = dossier_row("HCM-0001", ended_at="13/02/2026 09:00", outcome="resolved")
+        run(write_csv(tmp_path / "newer.csv", [ended]))
+
+        stdout, _stderr = run(write_csv(tmp_path / "older.csv", [dossier_row("HCM-0001")]))
+
+        assert stdout == summary(0, 1, 0)
+        assert Dossier.objects.get().status == Status.ENDED
+
+    def test_a_row_contradicting_the_steps_held_is_refused(self, tmp_path, procedure):
+        run(
+            write_csv(
+                tmp_path / "first.csv", [dossier_row("HCM-0001", ended_at="13/02/2026 09:00", outcome="resolved")]
+            )
+        )
+        other_end = dossier_row("HCM-0001", ended_at="16/02/2026 09:00", outcome="refused", end_note="Thiếu điều kiện")
+
+        stdout, _error = run_failing(write_csv(tmp_path / "second.csv", [other_end]))
+
+        assert stdout.startswith(summary(0, 0, 1) + "row 2: ended_at: This contradicts step 2 recorded for the dossier")
+        assert Dossier.objects.get().outcome == "resolved"
 
     def test_a_code_repeated_in_the_file_is_imported_once(self, tmp_path, procedure):
-        path = write_csv(tmp_path / "twice.csv", [dossier_row("HCM-0001"), dossier_row("HCM-0001", channel="online")])
+        path = write_csv(tmp_path / "twice.csv", [dossier_row("HCM-0001"), dossier_row("HCM-0001")])
 
         stdout, _stderr = run(path)
 
         assert stdout == summary(1, 1, 0)
         assert Dossier.objects.get().channel == Channel.IN_PERSON
+
+    def test_a_repeated_code_with_another_channel_is_refused_by_row(self, tmp_path, procedure):
+        path = write_csv(tmp_path / "twice.csv", [dossier_row("HCM-0001"), dossier_row("HCM-0001", channel="online")])
+
+        stdout, _error = run_failing(path)
+
+        assert stdout == summary(1, 0, 1) + "row 3: channel: The channel of a received dossier does not change.\n"
 
     def test_procedures_are_looked_up_once_per_file(self, tmp_path, procedure):
         rows = [dossier_row(f"HCM-{number:04d}") for number in range(5)]

@@ -256,7 +256,7 @@ class TestRejected:
         result = post(api, [record]).json()["results"][0]
 
         assert result["outcome"] == "rejected"
-        assert result["errors"]["supplements[0].requested_at"]
+        assert result["errors"]["supplements[0].received_at"] == ["Dossier HCM-2511-0001 is not awaiting a supplement."]
 
     def test_a_time_in_the_future_is_rejected(self, api):
         result = post(api, [portal_record(NgayTiepNhan="20251113100000")]).json()["results"][0]

@@ -1,4 +1,4 @@
-"""``manage.py import_dossiers FILE.csv|FILE.xlsx [--as USERNAME] [--dry-run]`` (see docs/import.md)."""
+"""``manage.py import_dossiers FILE.csv|FILE.xlsx [--as USERNAME] [--source NAME] [--dry-run]`` (docs/import.md)."""
 
 import sys
 from pathlib import Path
@@ -15,7 +15,8 @@ from units.access import access_for_user
 class Command(BaseCommand):
     help = (
         "Import dossiers from a CSV or XLSX file pushed by a provincial one-stop system or exported from the "
-        "national portal. Rows whose code already exists are left alone, so a file can be imported again. "
+        "national portal, through the bulk synchronisation service: a row we already hold is left alone, a row with "
+        "more steps than we hold adds them, so a file can be imported again. "
         "Exits with status 1 when any row failed; the other rows are still imported."
     )
 
@@ -27,9 +28,14 @@ class Command(BaseCommand):
             metavar="USERNAME",
             help="record the events as this user and import only procedures of units they may process",
         )
+        parser.add_argument(
+            "--source",
+            default=importing.FILE_SOURCE,
+            help="the source system the dossiers are recorded as coming from (default: import)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check every row, then roll everything back")
 
-    def handle(self, *args, file: Path, username: str | None, dry_run: bool, verbosity: int, **options):
+    def handle(self, *args, file: Path, username: str | None, source: str, dry_run: bool, verbosity: int, **options):
         user, access = self._resolve_user(username)
         try:
             table = importing.read_table(file)
@@ -44,11 +50,15 @@ class Command(BaseCommand):
         # The bar writes carriage returns, so it needs the raw stream rather than Django's wrapper.
         stream = options.get("stderr") or sys.stderr
         with tqdm(total=len(table.rows), file=stream, unit="row", disable=verbosity == 0) as bar:
-            report = importing.import_table(table, by=user, access=access, dry_run=dry_run, progress=bar.update)
+            report = importing.import_table(
+                table, by=user, access=access, dry_run=dry_run, progress=bar.update, source=source
+            )
 
         if dry_run:
             self.stdout.write(_("Dry run: every row was checked and nothing was written."))
         self.stdout.write(_("Imported: %(count)d") % {"count": report.imported})
+        if report.updated:
+            self.stdout.write(_("Updated (steps added or details corrected): %(count)d") % {"count": report.updated})
         self.stdout.write(_("Already present (unchanged): %(count)d") % {"count": report.already_present})
         self.stdout.write(_("Failed: %(count)d") % {"count": report.failed})
         for error in report.errors:

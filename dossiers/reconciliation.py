@@ -1,0 +1,250 @@
+"""Reconciliation with the national portal: its list of a unit's dossiers for a period against ours.
+
+Staff used to do this by hand in spreadsheets. The ministry office uploads the portal's CSV export
+(one row per dossier: code, status, dates); ``reconcile`` says which dossiers are missing on either
+side and where the two disagree (status, appointment date, end date), and the result is kept
+(``Reconciliation``) so that it can be read again and exported to Excel.
+
+Compared as the index reads them: statuses as the portal's codes, with 2, 4 and 6 all meaning "in
+processing" (``dossiers.sync.portal_status``); dates as local dates.
+"""
+
+import csv
+import datetime
+import io
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from config.spreadsheets import neutralise_workbook
+from units.models import Unit
+
+from .models import Dossier, Reconciliation
+from .sync import OPEN_PROCESSING_STATUSES, parse_when, portal_status
+
+# The portal's export headers (and ours) → what they hold.
+HEADERS = {
+    "mahoso": "code",
+    "code": "code",
+    "trangthaihoso": "status",
+    "status": "status",
+    "ngaytiepnhan": "received_at",
+    "received_at": "received_at",
+    "ngayhentra": "appointment_date",
+    "appointment_date": "appointment_date",
+    "ngayketthucxuly": "ended_at",
+    "ended_at": "ended_at",
+    "matthc": "procedure",
+    "procedure": "procedure",
+    "chuhoso": "applicant_name",
+    "applicant_name": "applicant_name",
+}
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class PortalRow:
+    row: int
+    code: str
+    status: int | None
+    appointment_date: datetime.date | None
+    ended_on: datetime.date | None
+    received_on: datetime.date | None
+
+
+def _day(value: str) -> datetime.date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return parse_when(value, naive_iso=True).date()
+    except ValueError:
+        pass
+    for format_ in ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d"):
+        try:
+            return datetime.datetime.strptime(value, format_).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def read_portal_csv(content: bytes) -> tuple[list[PortalRow], list[str]]:
+    """The rows of the portal's CSV export, and the problems of the rows that cannot be read.
+
+    UTF-8 (with or without Excel's byte-order mark), comma or semicolon; the header names the
+    columns (``MaHoSo``, ``TrangThaiHoSo``, ``NgayTiepNhan``, ``NgayHenTra``, ``NgayKetThucXuLy``
+    or our names), in any case. Raises ``ValidationError`` on ``file`` for a file that cannot be
+    used at all.
+    """
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError({"file": _("The file is not UTF-8 text; save it as CSV UTF-8.")}) from None
+    if "\x00" in text:
+        raise ValidationError({"file": _("The file contains a NUL character.")})
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if not header:
+        raise ValidationError({"file": _("The file is empty.")})
+    names = [HEADERS.get(unicodedata.normalize("NFC", cell).strip().lower()) for cell in header]
+    if "code" not in names or "status" not in names:
+        raise ValidationError({"file": _("The header needs at least MaHoSo and TrangThaiHoSo (or code and status).")})
+    rows, problems = [], []
+    for number, cells in enumerate(reader, start=2):
+        if number > MAX_ROWS + 1:
+            raise ValidationError({"file": _("At most %(max)d rows per file.") % {"max": MAX_ROWS}})
+        values = {name: cell for name, cell in zip(names, cells, strict=False) if name}
+        if not any(cell.strip() for cell in cells):
+            continue
+        code = values.get("code", "").strip()
+        try:
+            status_text = values.get("status", "").strip()
+            status = int(status_text) if status_text else None
+            if status is not None and not 1 <= status <= 10:
+                raise ValueError(status_text)
+            row = PortalRow(
+                row=number,
+                code=code,
+                status=status,
+                appointment_date=_day(values.get("appointment_date", "")),
+                ended_on=_day(values.get("ended_at", "")),
+                received_on=_day(values.get("received_at", "")),
+            )
+        except ValueError as error:
+            problems.append(_("row %(row)d: “%(value)s” cannot be read.") % {"row": number, "value": str(error)[:40]})
+            continue
+        if not code:
+            problems.append(_("row %(row)d: no dossier code.") % {"row": number})
+            continue
+        rows.append(row)
+    return rows, problems
+
+
+def _same_status(portal: int | None, ours: int) -> bool:
+    if portal is None:
+        return True
+    return portal == ours or (portal in OPEN_PROCESSING_STATUSES and ours == 4)
+
+
+def reconcile(*, unit: Unit, date_from: datetime.date, date_to: datetime.date, rows: list[PortalRow]) -> dict[str, Any]:
+    """Compare the portal's ``rows`` with our dossiers of ``unit`` (and its sub-units) received
+    from ``date_from`` to ``date_to``; returns the result as plain data (stored as JSON).
+
+    ``missing_here``: portal rows we do not hold at all; ``missing_on_portal``: our dossiers of the
+    unit and period the portal does not list; ``disagreements``: dossiers on both sides whose
+    status, appointment date or end date differ. Two queries whatever the number of rows.
+    """
+    units = Unit.objects.subtrees([unit])
+    ours = {
+        dossier.code: dossier
+        for dossier in Dossier.objects.filter(
+            unit__in=units, received_on__gte=date_from, received_on__lte=date_to
+        ).only("code", "status", "outcome", "appointment_date", "ended_on", "received_on")
+    }
+    listed = {row.code for row in rows}
+    outside = {
+        dossier.code: dossier
+        for dossier in Dossier.objects.filter(code__in=[code for code in listed if code not in ours]).only(
+            "code", "status", "outcome", "appointment_date", "ended_on", "received_on", "unit_id"
+        )
+    }
+    missing_here, disagreements = [], []
+    for row in rows:
+        dossier = ours.get(row.code) or outside.get(row.code)
+        if dossier is None:
+            missing_here.append(
+                {"row": row.row, "code": row.code, "status": row.status, "received_on": _iso(row.received_on)}
+            )
+            continue
+        status = portal_status(status=dossier.status, outcome=dossier.outcome)
+        differences = []
+        if not _same_status(row.status, status):
+            differences.append({"field": "status", "portal": row.status, "ours": status})
+        if row.appointment_date and row.appointment_date != dossier.appointment_date:
+            differences.append(
+                {
+                    "field": "appointment_date",
+                    "portal": _iso(row.appointment_date),
+                    "ours": _iso(dossier.appointment_date),
+                }
+            )
+        if row.ended_on != dossier.ended_on and (row.ended_on or dossier.ended_on):
+            differences.append({"field": "ended_on", "portal": _iso(row.ended_on), "ours": _iso(dossier.ended_on)})
+        if differences:
+            disagreements.append({"row": row.row, "code": row.code, "differences": differences})
+    missing_on_portal = [
+        {
+            "code": code,
+            "status": portal_status(status=dossier.status, outcome=dossier.outcome),
+            "received_on": _iso(dossier.received_on),
+        }
+        for code, dossier in sorted(ours.items())
+        if code not in listed
+    ]
+    return {
+        "portal_rows": len(rows),
+        "our_dossiers": len(ours),
+        "matched": len(rows) - len(missing_here),
+        "missing_here": missing_here,
+        "missing_on_portal": missing_on_portal,
+        "disagreements": disagreements,
+    }
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def reconciliation_create(*, uploaded, unit: Unit, date_from, date_to, by) -> Reconciliation:
+    """Read the uploaded portal export, reconcile it and keep the result (``ValidationError`` on ``file``)."""
+    rows, problems = read_portal_csv(uploaded.read())
+    result = reconcile(unit=unit, date_from=date_from, date_to=date_to, rows=rows)
+    result["problems"] = problems
+    return Reconciliation.objects.create(
+        unit=unit,
+        date_from=date_from,
+        date_to=date_to,
+        file_name=(uploaded.name or "")[:255],
+        created_by=by,
+        result=result,
+    )
+
+
+FIELD_LABELS = {"status": "TrangThaiHoSo", "appointment_date": "NgayHenTra", "ended_on": "NgayKetThucXuLy"}
+
+
+def reconciliation_workbook(reconciliation: Reconciliation) -> bytes:
+    """The result as an .xlsx file: one sheet per finding, Vietnamese headings."""
+    result = reconciliation.result
+    workbook = Workbook()
+    bold = Font(bold=True)
+    sheet = workbook.active
+    sheet.title = "Lệch thông tin"
+    sheet.append(["Dòng", "Mã hồ sơ", "Thông tin", "Trên Cổng DVCQG", "Tại hệ thống"])
+    for item in result["disagreements"]:
+        for difference in item["differences"]:
+            sheet.append(
+                [item["row"], item["code"], FIELD_LABELS[difference["field"]], difference["portal"], difference["ours"]]
+            )
+    missing_here = workbook.create_sheet("Thiếu tại hệ thống")
+    missing_here.append(["Dòng", "Mã hồ sơ", "TrangThaiHoSo", "Ngày tiếp nhận"])
+    for item in result["missing_here"]:
+        missing_here.append([item["row"], item["code"], item["status"], item["received_on"]])
+    missing_portal = workbook.create_sheet("Thiếu trên Cổng DVCQG")
+    missing_portal.append(["Mã hồ sơ", "TrangThaiHoSo", "Ngày tiếp nhận"])
+    for item in result["missing_on_portal"]:
+        missing_portal.append([item["code"], item["status"], item["received_on"]])
+    for each in workbook.worksheets:
+        for cell in each[1]:
+            cell.font = bold
+    neutralise_workbook(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,117 @@
+"""Reconciliation with the portal's list: missing on either side, disagreements, links, Excel."""
+
+import io
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from dossiers.models import Reconciliation
+from dossiers.sync import sync_batch
+from tests.factories import UserFactory
+from tests.helpers import local
+
+pytestmark = pytest.mark.django_db
+
+URL = "/dossiers/reconciliations/new/"
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(local(2025, 11, 12, 9), tick=False):
+        yield
+
+
+@pytest.fixture
+def held(procedure):
+    """Three dossiers of unit A received in November: one ended, two open."""
+    base = {"procedure": "1.004567", "channel": "online", "applicant_name": "Nguyễn Văn An"}
+    sync_batch(
+        [
+            {
+                **base,
+                "code": "P-1",
+                "received_at": "2025-11-03T10:00:00+07:00",
+                "ended_at": "2025-11-07T10:00:00+07:00",
+                "outcome": "resolved",
+            },
+            {**base, "code": "P-2", "received_at": "2025-11-04T10:00:00+07:00"},
+            {**base, "code": "P-3", "received_at": "2025-11-05T10:00:00+07:00"},
+        ],
+        source="mcdt-byt",
+        by=UserFactory(username="sender"),
+    )
+
+
+PORTAL_CSV = (
+    "MaHoSo;TrangThaiHoSo;NgayTiepNhan;NgayHenTra;NgayKetThucXuLy\n"
+    "P-1;9;20251103100000;20251110170000;20251107100000\n"  # agrees
+    "P-2;9;20251104100000;20251112170000;20251110090000\n"  # ended on the portal, open here; due 11/11 here
+    "P-9;4;20251106100000;20251113170000;\n"  # not held here
+)
+
+
+def post(client, unit, content=PORTAL_CSV):
+    return client.post(
+        URL,
+        {
+            "unit": unit.pk,
+            "date_from": "2025-11-01",
+            "date_to": "2025-11-30",
+            "file": SimpleUploadedFile("portal.csv", content.encode("utf-8"), content_type="text/csv"),
+        },
+    )
+
+
+def test_missing_on_either_side_and_disagreements_with_links(client, office_staff, unit_a, held):
+    client.force_login(office_staff)
+
+    response = post(client, unit_a)
+
+    reconciliation = Reconciliation.objects.get()
+    assert response.status_code == 302
+    result = reconciliation.result
+    assert [item["code"] for item in result["missing_here"]] == ["P-9"]
+    assert [item["code"] for item in result["missing_on_portal"]] == ["P-3"]
+    assert result["disagreements"] == [
+        {
+            "row": 3,
+            "code": "P-2",
+            "differences": [
+                {"field": "status", "portal": 9, "ours": 4},
+                {"field": "appointment_date", "portal": "2025-11-12", "ours": "2025-11-11"},
+                {"field": "ended_on", "portal": "2025-11-10", "ours": None},
+            ],
+        }
+    ]
+    page = client.get(response["Location"]).content.decode()
+    assert 'href="/dossiers/P-2/"' in page and 'href="/dossiers/P-3/"' in page
+
+
+def test_the_result_exports_to_excel(client, office_staff, unit_a, held):
+    client.force_login(office_staff)
+    post(client, unit_a)
+    reconciliation = Reconciliation.objects.get()
+
+    response = client.get(f"/dossiers/reconciliations/{reconciliation.pk}/export.xlsx")
+
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Lệch thông tin", "Thiếu tại hệ thống", "Thiếu trên Cổng DVCQG"]
+    rows = list(workbook["Lệch thông tin"].iter_rows(values_only=True))
+    assert rows[1] == (3, "P-2", "TrangThaiHoSo", 9, 4)
+    assert list(workbook["Thiếu tại hệ thống"].iter_rows(values_only=True))[1][1] == "P-9"
+
+
+def test_a_file_without_the_needed_columns_is_refused(client, office_staff, unit_a):
+    client.force_login(office_staff)
+
+    response = post(client, unit_a, "Ma;Ten\n1;2\n")
+
+    assert response.status_code == 200 and not Reconciliation.objects.exists()
+
+
+def test_only_the_ministry_office(client, officer_a):
+    client.force_login(officer_a)
+
+    assert client.get(URL).status_code == 403
