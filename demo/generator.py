@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.bulk import insert_rows, reserve_ids
 from dossiers.choices import ApplicantKind, Channel, EventKind, Outcome
 from dossiers.deadlines import derive_state, local_date
 from dossiers.lookup import new_lookup_code
 from dossiers.models import Dossier, DossierCodeCounter, DossierEvent, StateInterval
 from procedures.choices import OnlineService
 from procedures.models import Procedure, ProcedureVersion
-from stats.bulk import insert_rows, reserve_ids
 from workdays.calendar import WorkCalendar, get_calendar
 
 FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
@@ -312,7 +312,7 @@ def generate_dossiers(
 
     Codes continue the running numbers already used, and the counters are moved past the last
     generated number, so dossiers received afterwards at the desk never collide. On PostgreSQL
-    rows go in with COPY (``stats.bulk``); elsewhere with ``bulk_create``.
+    rows go in with COPY (``config.bulk``); elsewhere with ``bulk_create``.
     """
     end = end or timezone.localdate()
     generator = _Generator(start=start, end=end, seed=seed, calendar=get_calendar())

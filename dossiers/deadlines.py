@@ -324,12 +324,15 @@ def last_day_to_reappoint(appointment_date: datetime.date, calendar: WorkCalenda
     return (calendar or get_calendar()).add_working_days(appointment_date, -1)
 
 
-def allowed_actions(state: DossierState, *, on: datetime.date) -> list[str]:
-    """The actions an officer may take next, in the order a screen should offer them."""
+def allowed_actions(state: DossierState, *, on: datetime.date, calendar: WorkCalendar | None = None) -> list[str]:
+    """The actions an officer may take next, in the order a screen should offer them.
+
+    ``calendar``: the working-day calendar to count on (a batch passes the one it read once).
+    """
     if state.status == Status.PROCESSING:
         actions = [Action.END, Action.REQUEST_SUPPLEMENT]
         if state.reappointment_count < settings.TTHC_MAX_REAPPOINTMENTS and on <= last_day_to_reappoint(
-            state.appointment_date
+            state.appointment_date, calendar
         ):
             actions.append(Action.REAPPOINT)
         return actions

@@ -65,15 +65,20 @@ class Dossier(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     # The applicant's key to the public status page, printed on the receipt (dossiers.lookup).
     lookup_code = models.CharField(_("lookup code"), max_length=12, default=new_lookup_code, editable=False)
+    # unit, procedure and field: no index of their own; the composite indexes below lead with them.
     procedure = models.ForeignKey(
-        Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers"
+        Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers", db_index=False
     )
     procedure_version = models.ForeignKey(
         ProcedureVersion, verbose_name=_("procedure version"), on_delete=models.PROTECT, related_name="dossiers"
     )
     # Copied from the procedure at receipt: a later change of the catalogue must not move history.
-    unit = models.ForeignKey(Unit, verbose_name=_("resolving unit"), on_delete=models.PROTECT, related_name="dossiers")
-    field = models.ForeignKey(Field, verbose_name=_("field"), on_delete=models.PROTECT, related_name="dossiers")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("resolving unit"), on_delete=models.PROTECT, related_name="dossiers", db_index=False
+    )
+    field = models.ForeignKey(
+        Field, verbose_name=_("field"), on_delete=models.PROTECT, related_name="dossiers", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
 
     applicant_kind = models.CharField(
@@ -114,7 +119,8 @@ class Dossier(models.Model):
     synced_at = models.DateTimeField(_("last synchronised at"), null=True, blank=True)
     source_updated_at = models.DateTimeField(_("source snapshot time"), null=True, blank=True)
     # The transaction that last wrote the row, set by a database trigger (migration 0011): the
-    # change feed's position (``dossiers.feed``).
+    # change feed's position (``dossiers.feed``). On SQLite, a migration that alters a column of
+    # this table rebuilds it without the trigger: such a migration creates it again (see 0012).
     change_xid = models.BigIntegerField(null=True, editable=False)
 
     # --- derived from the events (see dossiers.deadlines.derive_state) ---
@@ -146,9 +152,9 @@ class Dossier(models.Model):
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
-    # Touched by every event, including back-dated ones, so the nightly statistics can find the
-    # days whose numbers changed since their last run.
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Touched by every event. Not indexed: no query filters on it (the nightly statistics find the
+    # days to recompute from the events' ``recorded_at``, the change feed from ``change_xid``).
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = DossierQuerySet.as_manager()
 

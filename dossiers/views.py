@@ -603,13 +603,14 @@ class ImportJobErrorsView(ImportJobView):
 
 
 class ReconciliationNewView(LoginRequiredMixin, FormView):
-    """The ministry office uploads the portal's list of a unit's dossiers for a period."""
+    """The ministry office (or an auditor, who reads every unit) uploads the portal's list of a
+    unit's dossiers for a period; nothing of the dossiers is written."""
 
     template_name = "dossiers/reconciliation_new.html"
     form_class = ReconciliationForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+        if request.user.is_authenticated and not access_for_request(request).read_all:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -641,7 +642,7 @@ class ReconciliationView(LoginRequiredMixin, DetailView):
     rows_shown = 500
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not access_for_request(request).is_ministry_office:
+        if request.user.is_authenticated and not access_for_request(request).read_all:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

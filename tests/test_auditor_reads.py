@@ -7,7 +7,7 @@ from tests.urlwalk import all_paths
 pytestmark = pytest.mark.django_db
 
 # Forms that enter new data: an auditor writes nothing, so these are refused on purpose.
-ENTRY_FORMS = {"/dossiers/new/", "/feedback/new/"}
+ENTRY_FORMS = {"/dossiers/new/", "/feedback/new/", "/dossiers/imports/new/"}
 
 
 def test_no_page_refuses_an_auditor(client, auditor, unit_a):

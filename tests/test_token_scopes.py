@@ -53,6 +53,8 @@ ENDPOINTS = [
     ("get", "/api/v1/emulation/", None, R.EMULATION_READ, 200),
     ("get", "/api/v1/emulation/2025/units/", None, R.EMULATION_READ, 404),
     ("get", "/api/v1/emulation/2025/leaders/", None, R.EMULATION_READ, 404),
+    ("post", "/api/v1/sync/dossiers/", {}, R.SYNC, 400),
+    ("get", "/api/v1/sync/dossiers/changes/", None, R.SYNC, 200),
 ]
 SCOPES = [None, *TokenScope.values]  # None: a token with no scope at all
 
@@ -73,7 +75,9 @@ def test_each_scope_gets_the_right_status(catalogue, method, path, body, needed,
     user = UserFactory(username="integration")
     answers, wanted = {}, {}
     for scope in SCOPES:
-        _token, key = make_token(user=user, name=f"only {scope}", all_units=True, scopes=[scope] if scope else [])
+        _token, key = make_token(
+            user=user, name=f"only {scope}", all_units=True, scopes=[scope] if scope else [], source_system="portal"
+        )
         answers[scope] = call(key, method, path, body).status_code
         wanted[scope] = ok if needed is None or scope == needed else 403
     assert answers == wanted

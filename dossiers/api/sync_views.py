@@ -6,11 +6,14 @@ Thin: the request's token names the sending system, ``dossiers.sync.sync_batch``
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import validation_error_response
 from units.access import access_for_request
+from units.api.permissions import TokenScopes
+from units.choices import TokenScope
 from units.models import ApiToken
 
 from .. import feed, sync
@@ -56,9 +59,8 @@ class SyncResponseSerializer(serializers.Serializer):
 class SyncDossiersView(APIView):
     """``POST /api/v1/sync/dossiers/``: up to 1,000 dossier records, one outcome each (docs/sync.md)."""
 
-    permission_classes = [SyncAccess]
-    # For the token scopes of issue 13: this endpoint needs the ``sync`` scope.
-    token_scopes = {"read": "sync", "write": "sync"}
+    permission_classes = [TokenScopes, SyncAccess]
+    token_scopes = {"read": TokenScope.SYNC, "write": TokenScope.SYNC}
 
     @extend_schema(
         request={"application/json": {"type": "array", "items": {"type": "object"}}},
@@ -75,7 +77,7 @@ class SyncDossiersView(APIView):
                 request.data, source=source_of(request), by=request.user, access=access_for_request(request)
             )
         except sync.BatchRejected as rejected:
-            return Response(rejected.errors, status=status.HTTP_400_BAD_REQUEST)
+            return validation_error_response(rejected.errors)
         return Response({"counts": report.counts(), "results": [result.as_dict() for result in report.results]})
 
 
@@ -100,8 +102,8 @@ class ChangesResponseSerializer(serializers.Serializer):
 class DossierChangesView(APIView):
     """``GET /api/v1/sync/dossiers/changes/?cursor=…``: dossiers changed since the cursor, oldest first."""
 
-    permission_classes = [FeedAccess]
-    token_scopes = {"read": "sync", "write": "sync"}
+    permission_classes = [TokenScopes, FeedAccess]
+    token_scopes = {"read": TokenScope.SYNC, "write": TokenScope.SYNC}
 
     @extend_schema(
         parameters=[

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('dossiers', '0009_record_dates_and_intervals'),
         ('procedures', '0001_initial'),
-        ('units', '0002_sync_source'),
+        ('units', '0003_apitoken_source_system'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -120,7 +120,7 @@ class TestFeed:
     def test_a_malformed_cursor_is_a_400(self, api, cursor):
         response = api.get(URL, {"cursor": cursor})
 
-        assert response.status_code == 400 and "cursor" in response.json()
+        assert response.status_code == 400 and "cursor" in response.json()["errors"]
 
     def test_pages_cost_a_fixed_number_of_queries(self, api, django_assert_max_num_queries):
         sync_batch([record(f"Q{n}") for n in range(30)], source="mcdt-byt", by=UserFactory(username="sender"))

@@ -111,7 +111,14 @@ def test_a_file_without_the_needed_columns_is_refused(client, office_staff, unit
     assert response.status_code == 200 and not Reconciliation.objects.exists()
 
 
-def test_only_the_ministry_office(client, officer_a):
-    client.force_login(officer_a)
+@pytest.mark.parametrize("who", ["officer_a", "head_a"])
+def test_only_those_who_read_every_unit(client, request, who):
+    client.force_login(request.getfixturevalue(who))
 
     assert client.get(URL).status_code == 403
+
+
+def test_an_auditor_may_reconcile(client, auditor, unit_a, held):
+    client.force_login(auditor)
+
+    assert post(client, unit_a).status_code == 302

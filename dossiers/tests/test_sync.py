@@ -316,20 +316,20 @@ class TestBadBatches:
     def test_not_a_list(self, api):
         response = post(api, {"MaHoSo": "X"})
 
-        assert response.status_code == 400 and response.json()["records"]
+        assert response.status_code == 400 and response.json()["errors"]["records"]
 
     def test_over_the_limit(self, api):
         response = post(api, [portal_record(f"C-{n}") for n in range(MAX_RECORDS + 1)])
 
         assert response.status_code == 400
-        assert "1001" in response.json()["records"][0]
+        assert "1001" in response.json()["errors"]["records"][0]
         assert not Dossier.objects.exists()
 
     def test_duplicate_codes_name_the_records(self, api):
         response = post(api, [portal_record("X-1"), portal_record("X-2"), portal_record("X-1")])
 
         assert response.status_code == 400
-        assert "records 0 and 2 both have code X-1" in response.json()["records"][0]
+        assert "records 0 and 2 both have code X-1" in response.json()["errors"]["records"][0]
         assert not Dossier.objects.exists()
 
     def test_records_wrapped_in_an_object_are_accepted(self, api):
@@ -454,3 +454,51 @@ class TestDocumentedExample:
         page = (docs / "sync.md").read_text()
         blocks = [json.loads(block.split("\n", 1)[1]) for block in page.split("```")[1::2] if block.startswith("json")]
         assert request in blocks and expected in blocks
+
+
+class TestNothingHalfWritten:
+    def test_a_database_failure_mid_batch_leaves_nothing_of_the_batch(self, procedure, sync_user, monkeypatch):
+        from django.db import OperationalError
+
+        from dossiers import sync
+
+        sync_batch([portal_record("KEEP-1")], source="mcdt-byt", by=sync_user)
+        real_update = sync._update
+        calls = []
+
+        def drop_connection(*args, **kwargs):
+            calls.append(1)
+            raise OperationalError("server closed the connection unexpectedly")
+
+        # The new dossiers and their events are written; then the connection drops on the update.
+        monkeypatch.setattr(sync, "_update", drop_connection)
+        with pytest.raises(OperationalError):
+            sync_batch(
+                [ended_record("KEEP-1"), portal_record("NEW-1"), portal_record("NEW-2")],
+                source="mcdt-byt",
+                by=sync_user,
+            )
+        monkeypatch.setattr(sync, "_update", real_update)
+
+        assert calls == [1]
+        assert sorted(Dossier.objects.values_list("code", flat=True)) == ["KEEP-1"]
+        assert Dossier.objects.get().event_count == 1 and DossierEvent.objects.count() == 1
+
+        # Sent again once the database is back, the batch applies whole.
+        report = sync_batch(
+            [ended_record("KEEP-1"), portal_record("NEW-1"), portal_record("NEW-2")], source="mcdt-byt", by=sync_user
+        )
+        assert [result.outcome for result in report.results] == ["updated", "created", "created"]
+
+
+class TestScopes:
+    def test_a_token_with_scopes_but_not_sync_may_not_synchronise(self, api_client, sync_user, procedure):
+        if "scopes" not in {f.name for f in ApiToken._meta.get_fields()}:
+            pytest.skip("token scopes arrive with issue 13")
+        _token, key = make_token(
+            user=sync_user, name="reader", all_units=True, source_system="mcdt-byt", scopes=["dossiers:read"]
+        )
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en")
+
+        assert post(api_client, [portal_record()]).status_code == 403
+        assert api_client.get("/api/v1/sync/dossiers/changes/").status_code == 403
