@@ -43,7 +43,8 @@ class SyncAccess(permissions.BasePermission):
 class RecordResultSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text=_("Position of the record in the request, from 0."))
     code = serializers.CharField()
-    outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "stale", "rejected"])
+    # Plain text, not an enum: the schema's "outcome" enum is the dossier's (resolved, refused...).
+    outcome = serializers.CharField(help_text=_("created, updated, unchanged, stale or rejected"))
     status = serializers.IntegerField(help_text=_("201 created, 200 applied or ignored, 400 rejected, 403 not yours."))
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
     version = serializers.IntegerField(required=False, help_text=_("Number of steps the dossier now has."))
