@@ -118,9 +118,9 @@ class Dossier(models.Model):
     source_system = models.CharField(_("source system"), max_length=40, blank=True, db_default="")
     synced_at = models.DateTimeField(_("last synchronised at"), null=True, blank=True)
     source_updated_at = models.DateTimeField(_("source snapshot time"), null=True, blank=True)
-    # The transaction that last wrote the row, set by a database trigger (migration 0011): the
+    # The transaction that last wrote the row, set by a database trigger (migration 0013): the
     # change feed's position (``dossiers.feed``). On SQLite, a migration that alters a column of
-    # this table rebuilds it without the trigger: such a migration creates it again (see 0012).
+    # this table rebuilds it without the trigger: such a migration creates it again (see 0014).
     change_xid = models.BigIntegerField(null=True, editable=False)
 
     # --- derived from the events (see dossiers.deadlines.derive_state) ---

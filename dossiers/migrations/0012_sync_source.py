@@ -8,9 +8,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0009_record_dates_and_intervals'),
+        ('dossiers', '0011_reappointment_proposal'),
         ('procedures', '0001_initial'),
-        ('units', '0003_apitoken_source_system'),
+        ('units', '0004_apitoken_source_system'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

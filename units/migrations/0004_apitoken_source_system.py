@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('units', '0002_token_scopes'),
+        ('units', '0003_person_bears_login_name'),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 
 # SQLite rebuilds a table to alter a column, and the rebuilt table has lost the change feed's
-# triggers (migration 0011): they are created again after the changes. PostgreSQL keeps them.
+# triggers (migration 0013): they are created again after the changes. PostgreSQL keeps them.
 SQLITE_TRIGGERS = [
     "CREATE TRIGGER IF NOT EXISTS dossier_stamp_insert AFTER INSERT ON dossiers_dossier BEGIN "
     "UPDATE dossiers_dossier SET change_xid = (SELECT COALESCE(MAX(change_xid), 0) + 1 FROM dossiers_dossier) "
@@ -45,9 +45,9 @@ def create_code_like(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0011_change_feed'),
+        ('dossiers', '0013_change_feed'),
         ('procedures', '0001_initial'),
-        ('units', '0003_apitoken_source_system'),
+        ('units', '0004_apitoken_source_system'),
     ]
 
     operations = [

@@ -1,6 +1,6 @@
 """The change feed (``dossiers.feed``): every write of a dossier row records the writing transaction.
 
-The column and its index come with 0010. On PostgreSQL a trigger sets ``change_xid`` to ``txid_current()`` on every INSERT and UPDATE, so no
+The column and its index come with 0012. On PostgreSQL a trigger sets ``change_xid`` to ``txid_current()`` on every INSERT and UPDATE, so no
 write path (services, bulk sync, recalculations, raw SQL) can forget it. On SQLite, where writers
 are serialised, a trigger numbers the changes one after the other. Existing rows are stamped by
 this migration's own transaction.
@@ -52,7 +52,7 @@ def run(postgres, sqlite):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dossiers", "0010_sync_source")]
+    dependencies = [("dossiers", "0012_sync_source")]
 
     operations = [
         migrations.RunPython(run(POSTGRES_FORWARD, SQLITE_FORWARD), run(POSTGRES_BACKWARD, SQLITE_BACKWARD)),
