@@ -1200,7 +1200,12 @@ def _copy(model, objects: list) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objects)
         return
-    fields = [field for field in model._meta.concrete_fields if not (field.primary_key and objects[0].pk is None)]
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        # A generated column (the dossier's ``search_name``) is computed by the database.
+        if not getattr(field, "generated", False) and not (field.primary_key and objects[0].pk is None)
+    ]
     json_fields = {field.attname for field in fields if field.get_internal_type() == "JSONField"}
     names = [field.attname for field in fields]
 
