@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0011_reappointment_proposal'),
+        ('dossiers', '0012_dossier_backdated_closedperiod'),
         ('procedures', '0001_initial'),
         ('units', '0004_apitoken_source_system'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

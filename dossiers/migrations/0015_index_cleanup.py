@@ -45,7 +45,7 @@ def create_code_like(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0013_change_feed'),
+        ('dossiers', '0014_change_feed'),
         ('procedures', '0001_initial'),
         ('units', '0004_apitoken_source_system'),
     ]

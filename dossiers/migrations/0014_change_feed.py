@@ -52,7 +52,7 @@ def run(postgres, sqlite):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dossiers", "0012_sync_source")]
+    dependencies = [("dossiers", "0013_sync_source")]
 
     operations = [
         migrations.RunPython(run(POSTGRES_FORWARD, SQLITE_FORWARD), run(POSTGRES_BACKWARD, SQLITE_BACKWARD)),
