@@ -51,6 +51,7 @@ from units.models import Unit
 from workdays.calendar import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange, get_calendar
 
 from . import codes, services
+from .backdating import LateEntry, Origin, past_tolerance
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome, Status
 from .deadlines import DossierState, allowed_actions, derive_state, local_date
 from .models import Dossier, DossierEvent, StateInterval
@@ -809,6 +810,7 @@ def _replay(
     processing_days: int,
     now: datetime.datetime,
     by,
+    source: str = "",
 ) -> tuple[list[DossierEvent], DossierState]:
     """Append ``new_steps`` to ``events`` as the services would, one at a time, checking each.
 
@@ -848,6 +850,11 @@ def _replay(
                     )
                 if not calendar.is_working_day(new_date):
                     _raise_field(step.field.replace(".at", ".new_date"), _("The new date must be a working day."))
+        data = dict(step.data)
+        if step.at < now - past_tolerance():
+            # The source's own system recorded this time; kept, and marked as entered late
+            # (dossiers.backdating: a source may give any past time, always marked).
+            data["late_entry"] = LateEntry(recorded_at=now, origin=Origin.SOURCE, source=source).as_data()
         event = DossierEvent(
             sequence=len(history) + 1,
             kind=step.kind,
@@ -855,7 +862,7 @@ def _replay(
             on=local_date(step.at),
             by=by,
             note=step.note,
-            data=dict(step.data),
+            data=data,
             recorded_at=now,
         )
         history.append(event)
@@ -928,7 +935,9 @@ def _plan_new(record: SyncRecord, catalogue: _Catalogue, *, source: str, now, by
     if record.submitted_at:
         data["submitted_at"] = record.submitted_at.isoformat()
     steps = [Step(receipt.kind, receipt.at, receipt.field, data=data), *record.steps[1:]]
-    events, state = _replay([], steps, code=code, processing_days=version.processing_days, now=now, by=by)
+    events, state = _replay(
+        [], steps, code=code, processing_days=version.processing_days, now=now, by=by, source=source
+    )
     _check_status(record, state)
     dossier = Dossier(
         code=code,
@@ -942,6 +951,7 @@ def _plan_new(record: SyncRecord, catalogue: _Catalogue, *, source: str, now, by
         processing_days=version.processing_days,
         source_system=source,
         synced_at=now,
+        backdated=any("late_entry" in event.data for event in events),
         source_updated_at=record.snapshot_at,
         created_at=now,
         updated_at=now,
@@ -1003,8 +1013,9 @@ def _plan_existing(
     if not new_steps and not changed and not snapshot_newer:
         return SyncOutcome.UNCHANGED, None
     created, state = _replay(
-        events, new_steps, code=dossier.code, processing_days=dossier.processing_days, now=now, by=by
+        events, new_steps, code=dossier.code, processing_days=dossier.processing_days, now=now, by=by, source=source
     )
+    dossier.backdated = dossier.backdated or any("late_entry" in event.data for event in created)
     _check_status(record, state)
     for name, value in changed.items():
         setattr(dossier, name, value)
@@ -1187,7 +1198,7 @@ def _write(writes: list[tuple[RecordResult, _Write]]) -> None:
     if updated:
         _update(
             [write.dossier for write in updated],
-            [*DossierState.STORED_FIELDS, *MUTABLE_FIELDS, "synced_at", "source_updated_at", "updated_at"],
+            [*DossierState.STORED_FIELDS, *MUTABLE_FIELDS, "backdated", "synced_at", "source_updated_at", "updated_at"],
         )
         StateInterval.objects.filter(dossier_id__in=[write.dossier.pk for write in updated]).delete()
     _copy(StateInterval, [row for write in new + updated for row in intervals_for(write.dossier, write.state)])

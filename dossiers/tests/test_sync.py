@@ -421,6 +421,35 @@ class TestPastDays:
         assert DailyStat.objects.get(day=D(2025, 11, 11), procedure=procedure).open_overdue == 1
 
 
+class TestMarkedAsEnteredLate:
+    """A source system may send any past time (its own system recorded it), and every such time
+    is marked on the dossier, as for the services (dossiers.backdating; issue 10 item 5)."""
+
+    def test_past_times_from_a_source_are_kept_and_marked(self, api):
+        assert outcomes(post(api, [portal_record()])) == ["created"]
+        dossier = Dossier.objects.get(code="HCM-2511-0001")
+        receipt = dossier.events.get(sequence=1)
+        assert dossier.backdated is True
+        assert receipt.at == local(2025, 11, 3, 10)  # kept as the source recorded it
+        assert (receipt.data["late_entry"]["origin"], receipt.data["late_entry"]["source"]) == ("source", "mcdt-byt")
+
+    def test_steps_added_by_an_update_are_marked_too(self, api):
+        post(api, [portal_record()])
+        Dossier.objects.filter(code="HCM-2511-0001").update(backdated=False)
+        assert outcomes(post(api, [ended_record()])) == ["updated"]
+        dossier = Dossier.objects.get(code="HCM-2511-0001")
+        assert dossier.backdated is True
+        ended = dossier.events.order_by("-sequence").first()
+        assert ended.data["late_entry"]["origin"] == "source"
+
+    def test_a_time_within_minutes_is_not_marked(self, api):
+        with time_machine.travel(local(2025, 11, 3, 10, 2), tick=False):
+            assert outcomes(post(api, [portal_record()])) == ["created"]
+        dossier = Dossier.objects.get(code="HCM-2511-0001")
+        assert dossier.backdated is False
+        assert "late_entry" not in dossier.events.get(sequence=1).data
+
+
 class TestService:
     def test_the_service_can_be_called_without_the_api(self, procedure, sync_user):
         report = sync_batch([portal_record()], source="import", by=sync_user)
