@@ -11,6 +11,18 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class LocalDecimalField(forms.DecimalField):
+    """A decimal typed and shown in the interface language: "8,5" and "8.5" are both accepted in
+    Vietnamese, and a value is shown back as "10,00" (a browser's number input would show
+    "10.00", the English form, whatever the page's language). Thousands separators are not
+    accepted: points and percentages never need them."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+
 class BootstrapFormMixin:
     """Bootstrap 5 classes on every widget, and ``is-invalid`` on the fields with errors."""
 

@@ -160,7 +160,7 @@ def ranking_xlsx(
     if criteria:
         for score in leader_scores:
             for line in score.lines.all():
-                line_columns.setdefault(line.code, f"{line.name_vi} (tối đa {line.max_points})")
+                line_columns.setdefault(line.code, f"{line.name_vi} (tối đa {vietnamese_number(line.max_points)})")
     leader_headings = [*LEADER_HEADINGS, *line_columns.values(), *BASIS_HEADINGS]
     header_row = _titles(
         leaders,
@@ -245,7 +245,9 @@ def tracking_xlsx(
         sheet = workbook.create_sheet(_sheet_title(f"{score.unit.code} {score.tenure.person.full_name}", used))
         items = months.get(score.tenure_id, [])
         codes = [line["code"] for line in items[0].lines] if items else []
-        names = {line.code: f"{line.name_vi} (tối đa {line.max_points})" for line in score.lines.all()}
+        names = {
+            line.code: f"{line.name_vi} (tối đa {vietnamese_number(line.max_points)})" for line in score.lines.all()
+        }
         head_headings = [
             "Tháng",
             "Từ ngày",

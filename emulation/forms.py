@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import BootstrapFormMixin
+from config.forms import BootstrapFormMixin, LocalDecimalField
 from config.numbers import number_text
 from units.choices import UnitKind
 
@@ -124,7 +124,7 @@ CriterionFormSet = forms.formset_factory(
 class ManualScoreForm(BootstrapFormMixin, forms.Form):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, to_field_name="code")
     criterion = forms.ModelChoiceField(label=_("Criterion"), queryset=None, to_field_name="code")
-    points = forms.DecimalField(label=_("Points"), max_digits=5, decimal_places=2, min_value=Decimal(0))
+    points = LocalDecimalField(label=_("Points"), max_digits=5, decimal_places=2, min_value=Decimal(0))
     evidence = forms.CharField(
         label=_("Evidence"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -168,13 +168,13 @@ class HeadSettingsForm(BootstrapFormMixin, forms.ModelForm):
 
 class HeadAssessmentForm(BootstrapFormMixin, forms.Form):
     tenure = forms.ModelChoiceField(label=_("Head"), queryset=None)
-    general_points = forms.DecimalField(label=_("General criteria (points)"), max_digits=5, decimal_places=2)
+    general_points = LocalDecimalField(label=_("General criteria (points)"), max_digits=5, decimal_places=2)
     general_evidence = forms.CharField(
         label=_("Evidence for the general criteria"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Conduct, discipline, attitude to citizens and businesses, initiative: what the points rest on."),
     )
-    organisation_percent = forms.DecimalField(
+    organisation_percent = LocalDecimalField(
         label=_("Organisation of the unit's work (%)"), max_digits=5, decimal_places=2, required=False
     )
     organisation_evidence = forms.CharField(
@@ -266,13 +266,12 @@ class SelfAssessmentForm(BootstrapFormMixin, forms.Form):
         self.criteria = list(criteria)
         fields = {}
         for criterion in self.criteria:
-            fields[f"points_{criterion.code}"] = forms.DecimalField(
+            fields[f"points_{criterion.code}"] = LocalDecimalField(
                 label=gettext("%(name)s: points (at most %(max)s)")
-                % {"name": criterion.name, "max": criterion.max_points},
+                % {"name": criterion.name, "max": number_text(criterion.max_points)},
                 max_digits=5,
                 decimal_places=2,
                 required=False,
-                widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
             )
             fields[f"evidence_{criterion.code}"] = forms.CharField(
                 label=gettext("%(name)s: evidence") % {"name": criterion.name},
@@ -297,13 +296,12 @@ class ReviewForm(BootstrapFormMixin, forms.Form):
         self.lines = list(lines)
         for line in self.lines:
             code = line.criterion.code
-            self.fields[f"points_{code}"] = forms.DecimalField(
+            self.fields[f"points_{code}"] = LocalDecimalField(
                 label=gettext("%(name)s: points kept (claimed %(points)s)")
-                % {"name": line.criterion.name, "points": line.claimed_points},
+                % {"name": line.criterion.name, "points": number_text(line.claimed_points)},
                 max_digits=5,
                 decimal_places=2,
                 initial=line.claimed_points,
-                widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
             )
             self.fields[f"reason_{code}"] = forms.CharField(
                 label=gettext("Reason for an adjustment"),

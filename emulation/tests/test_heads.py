@@ -309,19 +309,19 @@ def test_the_excel_files_show_every_line_and_the_decision(decree_year, head, cle
     workbook = load_workbook(io.BytesIO(client.get(f"/emulation/{YEAR}/export.xlsx").content))
     leaders = [row for row in workbook["Lãnh đạo"].iter_rows(values_only=True) if any(row)]
     assert leaders[3][8:14] == (
-        "Tiêu chí chung (tối đa 30.00)",
-        "Kết quả thực hiện nhiệm vụ: số lượng (tối đa 14.00)",
-        "Kết quả thực hiện nhiệm vụ: chất lượng (tối đa 14.00)",
-        "Kết quả thực hiện nhiệm vụ: tiến độ (tối đa 14.00)",
-        "Kết quả hoạt động của đơn vị (tối đa 14.00)",
-        "Năng lực tổ chức triển khai thực hiện nhiệm vụ (tối đa 14.00)",
+        "Tiêu chí chung (tối đa 30,00)",
+        "Kết quả thực hiện nhiệm vụ: số lượng (tối đa 14,00)",
+        "Kết quả thực hiện nhiệm vụ: chất lượng (tối đa 14,00)",
+        "Kết quả thực hiện nhiệm vụ: tiến độ (tối đa 14,00)",
+        "Kết quả hoạt động của đơn vị (tối đa 14,00)",
+        "Năng lực tổ chức triển khai thực hiện nhiệm vụ (tối đa 14,00)",
     )
     assert leaders[4][8:14] == (25.0, 14.0, 14.0, 14.0, 7.0, 14.0)
     assert leaders[4][7] == "Không hoàn thành nhiệm vụ"
     assert leaders[4][-1] == "Bị xử lý kỷ luật: Quyết định số 88/QĐ-BYT ngày 15/09/2026"
     tracking = load_workbook(io.BytesIO(client.get(f"/emulation/{YEAR}/tracking.xlsx").content))
     months = [row for row in tracking["QLD Hoàng Văn Hải"].iter_rows(values_only=True) if any(row)]
-    assert months[3][3] == "Tiêu chí chung (tối đa 30.00)"
+    assert months[3][3] == "Tiêu chí chung (tối đa 30,00)"
     assert months[-1][-1] == "Bị xử lý kỷ luật: Quyết định số 88/QĐ-BYT ngày 15/09/2026"
 
 

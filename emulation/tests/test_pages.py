@@ -213,7 +213,7 @@ class TestExcel:
         assert units[5][7:] == ("Không hoàn thành nhiệm vụ", 50.0, None)
         assert "Quyết định của Hội đồng thi đua, khen thưởng số 01/QĐ-HĐTĐKT ngày 16/12/2026" in units[2][0]
         leaders = [row for row in workbook["Lãnh đạo"].iter_rows(values_only=True) if any(row)]
-        assert leaders[3][8:10] == ("Tiêu chí on-time (tối đa 60.00)", "Tiêu chí reform (tối đa 40.00)")
+        assert leaders[3][8:10] == ("Tiêu chí on-time (tối đa 60,00)", "Tiêu chí reform (tối đa 40,00)")
         assert leaders[4][:3] == (1, "Vũ Tuấn Cường", "QLD – Cục Quản lý Dược")
         assert leaders[5][0] is None
         assert leaders[5][7] == "Không xếp loại (thời gian giữ chức vụ chưa đủ)"
@@ -228,7 +228,7 @@ class TestExcel:
         assert summary[3][:3] == ("Họ và tên", "Đơn vị", "Tháng 1")
         assert summary[4][:2] == ("Vũ Tuấn Cường", "QLD")
         months = [row for row in workbook["QLD Vũ Tuấn Cường"].iter_rows(values_only=True) if any(row)]
-        assert months[3][:4] == ("Tháng", "Từ ngày", "Đến ngày", "Tiêu chí on-time (tối đa 60.00)")
+        assert months[3][:4] == ("Tháng", "Từ ngày", "Đến ngày", "Tiêu chí on-time (tối đa 60,00)")
         assert [row[0] for row in months[4:]] == [f"Tháng {number}" for number in range(1, 13)]
 
     def test_an_officer_gets_the_tracking_of_their_own_units_heads_only(self, ranked, client, officer_b):

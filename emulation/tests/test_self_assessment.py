@@ -110,3 +110,23 @@ class TestPages:
     def test_another_units_officer_is_refused(self, reform, client, officer_b):
         client.force_login(officer_b)
         assert client.get(PAGE).status_code == 403
+
+    def test_points_are_typed_and_shown_the_vietnamese_way(self, reform, unit_a, client, officer_a, office_staff):
+        # A Vietnamese user types "8,5"; the form once refused it and showed "10.00" back.
+        client.force_login(officer_a)
+        response = client.post(
+            PAGE, {"action": "save", "points_reform": "8,5", "evidence_reform": "Đề án", "comments": ""}
+        )
+        assert response.status_code == 302
+        line = SelfAssessment.objects.get(unit=unit_a).lines.get()
+        assert line.claimed_points == Decimal("8.5")
+        page = client.get(PAGE).content.decode()
+        assert 'value="8,50"' in page
+        assert 'value="8.50"' not in page
+        services.self_assessment_submit(year=YEAR, unit=unit_a, by=officer_a)
+        client.force_login(office_staff)
+        review = client.get(PAGE).content.decode()
+        assert "8,50" in review and "8.50" not in review
+        # The English spelling still works for the same field.
+        ok = client.post(PAGE, {"action": "review", "points_reform": "8.5", "reason_reform": ""})
+        assert ok.status_code == 302
