@@ -90,6 +90,26 @@ def test_the_year_can_be_the_mean_of_its_months(spread, unit_a):
     assert record.builds_on_periods == PeriodKind.MONTH
 
 
+def test_the_unit_page_says_which_total_is_the_score(spread, unit_a, client, office_staff):
+    # With the year the mean of its months, the big number and the criteria's total differ: each
+    # says what it is, so a head does not read the wrong one as the score.
+    services.scheme_update(
+        year=YEAR,
+        criteria=[criterion("on-time", 60, "on_time_rate", 90), criterion("reform", 40)],
+        outstanding_min=Decimal(90),
+        good_min=Decimal(70),
+        completed_min=Decimal(50),
+        min_tenure_months=6,
+        year_rule=YearRule.MONTH_MEAN,
+    )
+    services.emulation_compute(year=YEAR, today=TODAY)
+    client.force_login(office_staff)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/emulation/{YEAR}/units/{unit_a.code}/").content.decode()
+    assert 'id="total-label">Score of the year (mean of the months)' in page
+    assert 'id="criteria-total-label">Criteria points over the whole year' in page
+
+
 def test_a_unit_at_92_points_with_one_overdue_dossier_cannot_be_outstanding(db, unit_a, officer_a, office_staff):
     make_scheme(YEAR, [criterion("on-time", 60, "on_time_rate", 90), criterion("reform", 40)])
     procedure = procedure_of(unit_a)
