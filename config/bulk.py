@@ -8,6 +8,7 @@ tuples through COPY instead. COPY applies no Django defaults: callers give every
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
+from django.db.models import sql
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
@@ -35,3 +36,39 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
             [model._meta.db_table, count],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def insert_together(objects: Sequence[models.Model]) -> None:
+    """Insert a few model instances, of any models, one row each, and set their primary keys.
+
+    On PostgreSQL in one statement (each ``INSERT … RETURNING`` a data-modifying ``WITH`` query,
+    so they all happen or none does); elsewhere one ``save(force_insert=True)`` each. Field
+    defaults and ``auto_now`` apply as in ``save``; ``Model.save`` overrides and signals do not
+    run (callers fill in what those would).
+    """
+    if connection.vendor != "postgresql":
+        for obj in objects:
+            obj.save(force_insert=True)
+        return
+    parts, params, keys = [], [], []
+    for number, obj in enumerate(objects):
+        meta = obj._meta
+        fields = [
+            field
+            for field in meta.local_concrete_fields
+            if not field.generated and not (field.primary_key and obj.pk is None)
+        ]
+        query = sql.InsertQuery(type(obj))
+        query.insert_values(fields, [obj], raw=False)
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = [meta.pk]
+        [(statement, values)] = compiler.as_sql()
+        parts.append(f"w{number} AS ({statement})")
+        params.extend(values)
+        keys.append(f"(SELECT {connection.ops.quote_name(meta.pk.column)} FROM w{number})")
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT {', '.join(keys)}", params)
+        row = cursor.fetchone()
+    for obj, pk in zip(objects, row, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, connection.alias

@@ -43,12 +43,19 @@ def is_well_formed(code: str) -> bool:
     return bool(code) and len(code) <= MAX_LENGTH and CODE_RE.fullmatch(code) is not None
 
 
-def code_prefix(unit: Unit) -> str:
-    """``BYT`` for the ministry, ``BYT-QLD`` for one of its units (one query for a unit below the root)."""
-    root_id = int(unit.path.strip("/").split("/")[0])
-    if root_id == unit.pk:
+def root_id(unit: Unit) -> int:
+    """The primary key of the ministry ``unit`` belongs to (the root of its tree), from its path."""
+    return int(unit.path.strip("/").split("/")[0])
+
+
+def code_prefix(unit: Unit, *, root_code: str | None = None) -> str:
+    """``BYT`` for the ministry, ``BYT-QLD`` for one of its units (one query for a unit below the
+    root, none when the caller read the ministry's code, ``root_code``, already)."""
+    root = root_id(unit)
+    if root == unit.pk:
         return unit.code
-    root_code = Unit.objects.values_list("code", flat=True).get(pk=root_id)
+    if root_code is None:
+        root_code = Unit.objects.values_list("code", flat=True).get(pk=root)
     return f"{root_code}-{unit.code}"
 
 

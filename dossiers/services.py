@@ -15,14 +15,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Subquery, sql
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.bulk import insert_together
 from config.exceptions import ConflictError
 from config.text import clean_text, normalise_phone
 from procedures.models import Procedure
-from procedures.selectors import version_in_force
+from units.models import Unit
 from workdays.calendar import FIRST_YEAR, LAST_YEAR, get_calendar
 from workdays.models import CalendarOverride
 from workdays.services import calendar_override_mark_applied
@@ -115,21 +118,49 @@ def _validate_applicant(applicant: Applicant) -> Applicant:
     return applicant
 
 
-def _next_code(*, unit, received_on: datetime.date) -> str:
-    """``<ministry>-<unit>-<yymmdd>-<running number>``, e.g. BYT-QLD-251103-0042.
+def _next_number(*, unit, received_on: datetime.date) -> int:
+    """The next running number of ``unit`` on ``received_on``: one upsert of the day's counter.
 
-    A number already taken (a dossier pushed with that code before explicit codes in our
-    numbering were refused) is skipped, so one such dossier never blocks the unit's receipts.
+    The counter's row is locked by the upsert until the transaction ends, so two dossiers received
+    in the same second for the same unit still get different numbers.
     """
-    counter, _created = DossierCodeCounter.objects.select_for_update().get_or_create(unit=unit, day=received_on)
-    prefix = codes.code_prefix(unit)
-    while True:
-        counter.last_number += 1
-        code = codes.numbered_code(prefix, received_on, counter.last_number)
-        if not Dossier.objects.filter(code=code).exists():
-            break
-    counter.save(update_fields=["last_number"])
-    return code
+    table = connection.ops.quote_name(DossierCodeCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} AS counter (unit_id, day, last_number) VALUES (%s, %s, 1) "
+            "ON CONFLICT (unit_id, day) DO UPDATE SET last_number = counter.last_number + 1 "
+            "RETURNING last_number",
+            [unit.pk, connection.ops.adapt_datefield_value(received_on)],
+        )
+        return cursor.fetchone()[0]
+
+
+def _insert_unless_code_taken(dossier: Dossier) -> bool:
+    """Insert ``dossier`` (setting its primary key) unless its code is taken; one statement.
+
+    ``INSERT … ON CONFLICT (code) DO NOTHING RETURNING id``: no savepoint is needed to survive a
+    taken code, and a dossier another system pushed with the same code a moment ago is waited for.
+    Returns False when the code is taken (nothing written). Any other conflict raises
+    ``IntegrityError``.
+    """
+    meta = Dossier._meta
+    fields = [field for field in meta.local_concrete_fields if not field.generated and not field.primary_key]
+    query = sql.InsertQuery(Dossier, on_conflict=OnConflict.IGNORE, unique_fields=[meta.get_field("code")])
+    query.insert_values(fields, [dossier], raw=False)
+    compiler = query.get_compiler(using=dossier._state.db or "default")
+    compiler.returning_fields = [meta.pk]
+    [(statement, params)] = compiler.as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    if row is None:
+        # SQLite's INSERT OR IGNORE skips every conflict: only a taken code is one we expect.
+        if connection.vendor != "postgresql" and not Dossier.objects.filter(code=dossier.code).exists():
+            raise IntegrityError(f"Dossier {dossier.code} could not be inserted.")
+        return False
+    dossier.pk = row[0]
+    dossier._state.adding, dossier._state.db = False, compiler.using
+    return True
 
 
 @transaction.atomic
@@ -164,6 +195,11 @@ def dossier_receive(
     Python callers); a time in the past is refused or marked by the rules of
     ``dossiers.backdating.check_time``, and ``backdate_reason`` says why a dossier that changes a
     submitted period is recorded only now.
+
+    Statements (issue 16): the version in force with the ministry's code, the day's counter (one
+    upsert), the dossier (``INSERT … ON CONFLICT (code) DO NOTHING``: a taken code costs no
+    savepoint), and its receipt event with its interval in one statement (PostgreSQL); a received
+    dossier is returned as written, with its procedure, unit and field as the caller read them.
     """
     received_at = _validate_at(received_at, field="received_at")
     late = backdating.check_time(received_at, receipt=True, origin=origin, source=source, reason=backdate_reason, by=by)
@@ -176,7 +212,8 @@ def dossier_receive(
     if fee_amount is None or Decimal(fee_amount) < 0:
         raise ValidationError({"fee_amount": _("The fee cannot be negative.")})
     received_on = local_date(received_at)
-    version = version_in_force(procedure=procedure, on=received_on)
+    unit = procedure.unit
+    version = _version_in_force(procedure, received_on)
     if version is None:
         raise ValidationError(
             {
@@ -191,17 +228,11 @@ def dossier_receive(
                 % {"code": procedure.code, "decision": version.decision_number}
             }
         )
-    unit = procedure.unit
+    prefix = codes.code_prefix(unit, root_code=version.ministry_code)
     if code:
         # Checked before any lookup: a code naming another unit is refused the same way whether
         # or not such a dossier exists (no existence oracle).
-        code = codes.validate_code(code, unit=unit)
-        if Dossier.objects.filter(code=code).exists():
-            raise ConflictError(
-                _("A dossier with code %(code)s already exists.") % {"code": code}, code="duplicate_code"
-            )
-    else:
-        code = _next_code(unit=unit, received_on=received_on)
+        code = codes.validate_code(code, unit=unit, prefix=prefix)
 
     data = {"channel": channel, "version": version.pk}
     if late is not None:
@@ -210,7 +241,7 @@ def dossier_receive(
     # The receipt records the dates it fixed (counted from, appointment date) in its data.
     state = derive_state([event], processing_days=version.processing_days, record=True)
     dossier = Dossier(
-        code=code,
+        code=code or codes.numbered_code(prefix, received_on, 1),
         procedure=procedure,
         procedure_version=version,
         unit=unit,
@@ -232,26 +263,45 @@ def dossier_receive(
         backdated=late is not None,
         **state.stored_values(),
     )
+    if Procedure.field.is_cached(procedure):
+        dossier.field = procedure.field  # the answer shows it: no query to read it back
     # Lengths, the fee's digits, the e-mail: the model's own field checks, as field errors.
     # (Relations are already resolved objects: checking them again would cost a query each.)
     dossier.full_clean(
         exclude=["procedure", "procedure_version", "unit", "field"], validate_unique=False, validate_constraints=False
     )
-    try:
-        with transaction.atomic():
-            dossier.save(force_insert=True)
-    except IntegrityError:
-        # Another system pushed the same code a moment ago.
-        raise ConflictError(
-            _("A dossier with code %(code)s already exists.") % {"code": code}, code="duplicate_code"
-        ) from None
-    event.dossier = dossier
-    event.sequence = 1
-    event.save(force_insert=True)
-    StateInterval.objects.bulk_create(intervals_for(dossier, state))
+    while True:
+        if not code:
+            # A number already taken (a dossier pushed with that code before explicit codes in our
+            # numbering were refused) is skipped, so one such dossier never blocks the unit's receipts.
+            dossier.code = codes.numbered_code(prefix, received_on, _next_number(unit=unit, received_on=received_on))
+        if _insert_unless_code_taken(dossier):
+            break
+        if code:
+            # Held already, or another system pushed the same code a moment ago.
+            raise ConflictError(
+                _("A dossier with code %(code)s already exists.") % {"code": code}, code="duplicate_code"
+            )
+    event.dossier, event.sequence, event.on = dossier, 1, received_on
+    insert_together([event, *intervals_for(dossier, state)])
     if notify:
         notify_applicant(dossier, event)
     return dossier
+
+
+def _version_in_force(procedure: Procedure, day: datetime.date):
+    """The procedure's version in force on ``day`` (``procedures.selectors.version_in_force``), with
+    the code of the ministry its unit belongs to as ``ministry_code`` (None for the ministry
+    itself): one query for both."""
+    unit = procedure.unit
+    versions = procedure.versions.in_force_on(day).order_by("-effective_from")
+    root_id = codes.root_id(unit)
+    if root_id != unit.pk:
+        versions = versions.annotate(ministry_code=Subquery(Unit.objects.filter(pk=root_id).values("code")[:1]))
+    version = versions.first()
+    if version is not None and root_id == unit.pk:
+        version.ministry_code = None
+    return version
 
 
 def intervals_for(dossier: Dossier, state: DossierState) -> list[StateInterval]:

@@ -162,7 +162,8 @@ class ReceiveSerializer(StrictInput, serializers.Serializer):
     """The body of ``POST /dossiers/``: a dossier received at the desk or from another system."""
 
     procedure = CodeRelatedField(
-        queryset=Procedure.objects.all(),
+        # With what the answer shows: the received dossier is answered from the row written.
+        queryset=Procedure.objects.select_related("unit", "field"),
         unknown_message=_("No procedure has the national code {value}."),
         help_text=_("National procedure code, e.g. 1.004567."),
     )

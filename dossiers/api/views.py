@@ -145,7 +145,11 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             )
         dossier = services.dossier_receive(by=request.user, **serializer.validated_data, **origin_of(request))
         location = reverse("dossiers-api:dossier-detail", kwargs={"code": dossier.code})
-        return self._respond(dossier, status.HTTP_201_CREATED, headers={"Location": location})
+        # Answered from the row just written (with its procedure, unit and field as read for the
+        # request): its writer may read it, and reading it back would cost a statement.
+        return Response(
+            self.get_serializer(dossier).data, status=status.HTTP_201_CREATED, headers={"Location": location}
+        )
 
     def _command(self, body_serializer, service) -> Response:
         dossier = self.get_object()
