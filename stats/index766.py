@@ -8,7 +8,7 @@ may read) and any date range, ``index766`` reads:
 * the feedback rollups (``FeedbackDailyStat``) summed over the range;
 * the catalogue (``procedures.Procedure``) for the indicators that count procedures.
 
-A fixed number of queries (at most seven) whatever the number of dossiers (``bench/index766.py``;
+A fixed number of queries (at most six) whatever the number of dossiers (``bench/index766.py``;
 figures in ``docs/performance.md``).
 
 Each indicator is a rate ``numerator / denominator`` in percent, rounded to two decimals. With a
@@ -31,13 +31,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.choices import Channel, Outcome, Timeliness
-from procedures.choices import OnlineService
-from procedures.models import Procedure
+from procedures.choices import ChangeKind, OnlineService
+from procedures.models import ProcedureVersion
 from units.models import Unit
 
 from .choices import NotApplicableRule
@@ -275,9 +275,20 @@ def rate_points(rate: Decimal, maximum: Decimal, target: Decimal | None) -> Deci
     return _round(rate * maximum / bar)
 
 
-# --- Computation ----------------------------------------------------------------------------
+# --- The counts the index reads ---------------------------------------------------------------
+#
+# Every count the scoring reads is a key of the ``counts`` dict, defined here once and computed
+# by ``grouped_counts`` (``counts`` is its one-scope, one-period case). To add a count:
+#   * a ``DailyStat`` column summed over the period: add its name to ``DOSSIER_FLOWS``;
+#   * a ``DailyStat`` column read on the period's last day (a stock): add it to ``DOSSIER_STOCKS``;
+#   * a sum of columns or a filtered sum: add an aggregate to ``_flow_aggregates()``;
+#   * a ``FeedbackDailyStat`` column: nothing to do, every ``COUNT_FIELDS`` name is read as
+#     ``feedback_<name>``;
+#   * a catalogue count (procedures in force on the period's last day): add its key to
+#     ``CATALOGUE_KEYS`` and count it in ``_catalogue_counts()``;
+# then read the key in ``score()``. The query count does not change.
 
-_DOSSIER_FLOWS = (
+DOSSIER_FLOWS = (
     "received_online",
     "received_in_person",
     "received_postal",
@@ -291,14 +302,231 @@ _DOSSIER_FLOWS = (
     "received_digitised",
     "rated_unsatisfied",
 )
+_DOSSIER_FLOWS = DOSSIER_FLOWS  # the former name
+DOSSIER_STOCKS = ("open_within_deadline", "open_overdue")
+CATALOGUE_KEYS = (
+    "procedures",
+    "online_procedures",
+    "online_procedures_used",
+    "fee_procedures",
+    "fee_procedures_paid",
+)
 
 
-def _scoped(queryset, *, unit: Unit | None, unit_ids):
+def _flow_aggregates() -> dict:
+    """The summed ``DailyStat`` counts, keyed ``sum_<key>`` (Django refuses an aggregate named
+    like a column it reads)."""
+    fee = Q(procedure__has_fee=True)
+    return {
+        **{f"sum_{name}": Sum(name) for name in DOSSIER_FLOWS},
+        "sum_fee_received": Sum(F("received_online") + F("received_in_person") + F("received_postal"), filter=fee),
+    }
+
+
+def _catalogue_counts(procedures, used) -> dict[str, int]:
+    """The catalogue counts of one scope and period.
+
+    ``procedures``: ``(online_service, has_fee)`` per procedure in force on the period's last day
+    in the scope, keyed by id; ``used``: ``{procedure_id: (received_online, paid_online)}`` summed
+    over the period and the scope's units."""
+    online = {pk for pk, (service, _fee) in procedures.items() if service != OnlineService.NONE}
+    fee = {pk for pk, (_service, has_fee) in procedures.items() if has_fee}
+    return {
+        "procedures": len(procedures),
+        "online_procedures": len(online),
+        "fee_procedures": len(fee),
+        "online_procedures_used": sum(1 for pk in online if used.get(pk, (0, 0))[0] > 0),
+        "fee_procedures_paid": sum(1 for pk in fee if used.get(pk, (0, 0))[1] > 0),
+    }
+
+
+Period = tuple[datetime.date, datetime.date]
+
+
+def _key(unit: Unit | None):
+    return None if unit is None else unit.pk
+
+
+def _covering_paths(scopes) -> list[str] | None:
+    """The fewest path prefixes covering ``scopes`` (None when a scope is "every unit")."""
+    if any(scope is None for scope in scopes):
+        return None
+    paths = sorted({scope.path for scope in scopes})
+    kept: list[str] = []
+    for path in paths:
+        if not any(path.startswith(prefix) for prefix in kept):
+            kept.append(path)
+    return kept
+
+
+def _limit(queryset, *, paths, unit_ids, prefix="unit"):
     if unit_ids is not None:
-        queryset = queryset.filter(unit_id__in=unit_ids)
-    if unit is not None:
-        queryset = queryset.filter(unit__path__startswith=unit.path)
+        queryset = queryset.filter(**{f"{prefix}_id__in": unit_ids})
+    if paths is not None:
+        condition = Q()
+        for path in paths:
+            condition |= Q(**{f"{prefix}__path__startswith": path})
+        queryset = queryset.filter(condition)
     return queryset
+
+
+def _bucket(periods: list[Period]):
+    """A ``Case`` giving each row the index of the period its ``day`` falls in."""
+    return Case(
+        *(When(day__gte=start, day__lte=end, then=Value(number)) for number, (start, end) in enumerate(periods)),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+def grouped_counts(
+    *, scopes, periods: list[Period], unit_ids=None, today: datetime.date | None = None
+) -> dict[tuple, dict[str, int | None]]:
+    """The counts of every scope in ``scopes`` for every period in ``periods``, in a fixed
+    number of queries whatever the number of scopes, periods or dossiers.
+
+    ``scopes``: units (each with its sub-units, by the unit tree's path; they may overlap, e.g. a
+    unit and its parent) or None for every unit; ``periods``: ``(date_from, date_to)`` pairs that
+    do not overlap (``ValueError`` otherwise); ``unit_ids`` limits every scope to those units (a
+    principal's read scope). Returns ``{(unit id or None, (date_from, date_to)): counts}`` with
+    the keys of ``counts()``; the catalogue keys are None for a period ending before the last day
+    the rollups hold (``today − 1``: the catalogue's history is not recorded).
+
+    Queries: three for the rollups (dossier flows and feedback grouped by unit and period, stocks
+    grouped by unit and day), plus, when some period ends on or after ``today − 1``, one for the
+    catalogue versions in force on those periods' last days and one for the procedures' online
+    receipts and payments. The database groups by unit and period; the sums per scope are made
+    here over those rows (units × periods), never over dossiers.
+    """
+    today = today or timezone.localdate()
+    periods = [tuple(period) for period in periods]
+    ordered = sorted(set(periods))
+    for (_start, end), (next_start, _end) in zip(ordered, ordered[1:], strict=False):
+        if next_start <= end:
+            raise ValueError("The periods overlap.")
+    scopes = list(scopes)
+    if not scopes or not periods:
+        return {}
+    paths = _covering_paths(scopes)
+    first, last = ordered[0][0], ordered[-1][1]
+    number = {period: index for index, period in enumerate(ordered)}
+
+    def rows_in(path: str, scope: Unit | None) -> bool:
+        return scope is None or path.startswith(scope.path)
+
+    # 1. Dossier flows, by unit and period.
+    flows = _limit(DailyStat.objects.filter(day__gte=first, day__lte=last), paths=paths, unit_ids=unit_ids)
+    flow_rows = list(
+        flows.annotate(period=_bucket(ordered))
+        .filter(period__gte=0)
+        .values("unit__path", "period")
+        .annotate(**_flow_aggregates())
+        .order_by()
+    )
+    # 2. Stocks on each period's last day, by unit and day.
+    ends = sorted({end for _start, end in ordered})
+    stock_rows = list(
+        _limit(DailyStat.objects.filter(day__in=ends), paths=paths, unit_ids=unit_ids)
+        .values("unit__path", "day")
+        .annotate(**{f"sum_{name}": Sum(name) for name in DOSSIER_STOCKS})
+        .order_by()
+    )
+    # 3. Feedback, by unit and period.
+    feedback_rows = list(
+        _limit(FeedbackDailyStat.objects.filter(day__gte=first, day__lte=last), paths=paths, unit_ids=unit_ids)
+        .annotate(period=_bucket(ordered))
+        .filter(period__gte=0)
+        .values("unit__path", "period")
+        .annotate(**{f"feedback_{name}": Sum(name) for name in FeedbackDailyStat.COUNT_FIELDS})
+        .order_by()
+    )
+    flow_keys = [key.removeprefix("sum_") for key in _flow_aggregates()]
+    feedback_keys = [f"feedback_{name}" for name in FeedbackDailyStat.COUNT_FIELDS]
+
+    # 4–5. The catalogue, for the periods ending on or after the last day the rollups hold.
+    current = [period for period in ordered if period[1] >= today - ONE_DAY]
+    in_force: dict[datetime.date, list[tuple]] = {}
+    used_rows: list[dict] = []
+    if current:
+        # The versions that may be in force on one of those days, read once; which procedures are
+        # in force on each day is worked out here (``ProcedureQuerySet.in_force_on``'s rule).
+        ends = sorted({end for _start, end in current})
+        versions = _limit(
+            ProcedureVersion.objects.filter(effective_from__lte=ends[-1])
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=ends[0]))
+            .exclude(change_kind=ChangeKind.ABOLISHED),
+            paths=paths,
+            unit_ids=unit_ids,
+            prefix="procedure__unit",
+        ).values_list(
+            "procedure_id",
+            "procedure__unit__path",
+            "procedure__online_service",
+            "procedure__has_fee",
+            "effective_from",
+            "effective_to",
+        )
+        versions = list(versions)
+        for end in ends:
+            found = {
+                pk: (pk, path, service, fee)
+                for pk, path, service, fee, start, stop in versions
+                if start <= end and (stop is None or stop >= end)
+            }
+            in_force[end] = list(found.values())
+        used_rows = list(
+            flows.filter(Q(received_online__gt=0) | Q(paid_online__gt=0))
+            .annotate(period=_bucket(current))
+            .filter(period__gte=0)
+            .values("unit__path", "procedure_id", "period")
+            .annotate(online=Sum("received_online"), paid=Sum("paid_online"))
+            .order_by()
+        )
+
+    # Per period, the counts of each unit (by path): units × periods rows at most.
+    per_unit: dict[int, dict[str, dict[str, int]]] = {index: {} for index in range(len(ordered))}
+    blank = dict.fromkeys([*flow_keys, *DOSSIER_STOCKS, *feedback_keys], 0)
+
+    def add(index: int, path: str, key: str, value) -> None:
+        row = per_unit[index].setdefault(path, dict(blank))
+        row[key] += value or 0
+
+    for row in flow_rows:
+        for key in flow_keys:
+            add(row["period"], row["unit__path"], key, row[f"sum_{key}"])
+    for row in stock_rows:
+        for index, (_start, end) in enumerate(ordered):
+            if end == row["day"]:
+                for key in DOSSIER_STOCKS:
+                    add(index, row["unit__path"], key, row[f"sum_{key}"])
+    for row in feedback_rows:
+        for key in feedback_keys:
+            add(row["period"], row["unit__path"], key, row[key])
+
+    result = {}
+    for scope in scopes:
+        for period in periods:
+            index = number[period]
+            values = dict(blank)
+            for path, row in per_unit[index].items():
+                if rows_in(path, scope):
+                    for key, value in row.items():
+                        values[key] += value
+            if period in current:
+                procedures = {
+                    pk: (service, fee) for pk, path, service, fee in in_force[period[1]] if rows_in(path, scope)
+                }
+                used: dict[int, tuple[int, int]] = {}
+                position = current.index(period)
+                for row in used_rows:
+                    if row["period"] == position and rows_in(row["unit__path"], scope):
+                        online, paid = used.get(row["procedure_id"], (0, 0))
+                        used[row["procedure_id"]] = (online + (row["online"] or 0), paid + (row["paid"] or 0))
+                values.update(_catalogue_counts(procedures, used))
+            else:
+                values.update(dict.fromkeys(CATALOGUE_KEYS))
+            result[(_key(scope), period)] = values
+    return result
 
 
 def counts(
@@ -306,55 +534,18 @@ def counts(
 ) -> dict[str, int | None]:
     """Every count the index reads for the scope and period, from the rollups and the catalogue.
 
-    Keys: the dossier flows of ``_DOSSIER_FLOWS`` summed over the range; ``fee_received`` (received
+    Keys: the dossier flows of ``DOSSIER_FLOWS`` summed over the range; ``fee_received`` (received
     dossiers of fee-bearing procedures); ``open_within_deadline``/``open_overdue`` at the end of
-    ``date_to``; the feedback counts of ``FeedbackDailyStat``; and, only when the period ends on
-    or after the last day the rollups hold (``today − 1``), the catalogue counts ``procedures``,
-    ``online_procedures``, ``online_procedures_used``, ``fee_procedures``,
-    ``fee_procedures_paid`` (None otherwise). At most six queries.
+    ``date_to``; the feedback counts of ``FeedbackDailyStat`` (``feedback_<name>``); and, only
+    when the period ends on or after the last day the rollups hold (``today − 1``), the catalogue
+    counts of ``CATALOGUE_KEYS`` (None otherwise). At most five queries (``grouped_counts``).
     """
-    today = today or timezone.localdate()
-    flows = _scoped(DailyStat.objects.filter(day__gte=date_from, day__lte=date_to), unit=unit, unit_ids=unit_ids)
-    fee = Q(procedure__has_fee=True)
-    # Aliases differ from the column names: Django refuses an aggregate named like a column it reads.
-    sums = flows.aggregate(
-        **{f"sum_{name}": Sum(name) for name in _DOSSIER_FLOWS},
-        sum_fee_received=Sum(F("received_online") + F("received_in_person") + F("received_postal"), filter=fee),
-    )
-    values = {key.removeprefix("sum_"): value for key, value in sums.items()}
-    stocks = _scoped(DailyStat.objects.filter(day=date_to), unit=unit, unit_ids=unit_ids).aggregate(
-        within=Sum("open_within_deadline"), overdue=Sum("open_overdue")
-    )
-    stocks = {"open_within_deadline": stocks["within"], "open_overdue": stocks["overdue"]}
-    feedback = _scoped(
-        FeedbackDailyStat.objects.filter(day__gte=date_from, day__lte=date_to), unit=unit, unit_ids=unit_ids
-    ).aggregate(**{f"feedback_{name}": Sum(name) for name in FeedbackDailyStat.COUNT_FIELDS})
-    result = {key: value or 0 for key, value in {**values, **stocks, **feedback}.items()}
-    catalogue_keys = (
-        "procedures",
-        "online_procedures",
-        "online_procedures_used",
-        "fee_procedures",
-        "fee_procedures_paid",
-    )
-    if date_to < today - ONE_DAY:
-        return {**result, **dict.fromkeys(catalogue_keys)}
-    procedures = _scoped(Procedure.objects.in_force_on(date_to), unit=unit, unit_ids=unit_ids)
-    online = ~Q(online_service=OnlineService.NONE)
-    catalogue = Procedure.objects.filter(pk__in=procedures.values("pk")).aggregate(
-        procedures=Count("pk"),
-        online_procedures=Count("pk", filter=online),
-        fee_procedures=Count("pk", filter=Q(has_fee=True)),
-    )
-    used = flows.values("procedure_id").annotate(online=Sum("received_online"), paid=Sum("paid_online"))
-    used = used.filter(procedure__in=procedures.values("pk"))
-    catalogue["online_procedures_used"] = Procedure.objects.filter(
-        online, pk__in=used.filter(online__gt=0).values("procedure_id")
-    ).count()
-    catalogue["fee_procedures_paid"] = Procedure.objects.filter(
-        has_fee=True, pk__in=used.filter(paid__gt=0).values("procedure_id")
-    ).count()
-    return {**result, **catalogue}
+    period = (date_from, date_to)
+    found = grouped_counts(scopes=[unit], periods=[period], unit_ids=unit_ids, today=today)
+    return found[(_key(unit), period)]
+
+
+# --- Scoring --------------------------------------------------------------------------------
 
 
 def index766(
@@ -367,9 +558,51 @@ def index766(
 ) -> IndexResult:
     """The national index of ``unit`` and its sub-units (None: every unit; ``unit_ids`` limits it
     to the units a principal may read) over ``[date_from, date_to]``, under the configuration of
-    ``date_to``'s year. A fixed number of queries (at most seven)."""
+    ``date_to``'s year. A fixed number of queries (at most six): ``configuration`` and ``counts``
+    then ``score``."""
     config = configuration(date_to.year)
     c = counts(date_from=date_from, date_to=date_to, unit=unit, unit_ids=unit_ids, today=today)
+    return score(c, config, date_from=date_from, date_to=date_to, unit=unit)
+
+
+def index766_grouped(
+    *, scopes, periods: list[Period], unit_ids=None, today: datetime.date | None = None
+) -> dict[tuple, IndexResult]:
+    """The index of every scope for every period (see ``grouped_counts`` for the arguments and
+    the query count, plus one query per distinct year of the periods' last days for the
+    configuration). Returns ``{(unit id or None, (date_from, date_to)): IndexResult}``."""
+    scopes = list(scopes)
+    found = grouped_counts(scopes=scopes, periods=periods, unit_ids=unit_ids, today=today)
+    configs = {year: configuration(year) for year in sorted({end.year for _start, end in periods})}
+    by_key = {_key(scope): scope for scope in scopes}
+    return {
+        (key, period): score(values, configs[period[1].year], date_from=period[0], date_to=period[1], unit=by_key[key])
+        for (key, period), values in found.items()
+    }
+
+
+def month_periods(date_from: datetime.date, date_to: datetime.date) -> list[Period]:
+    """The calendar months of ``[date_from, date_to]``, the first and last clipped to the range."""
+    periods = []
+    start = date_from
+    while start <= date_to:
+        following = (start.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        periods.append((start, min(following - ONE_DAY, date_to)))
+        start = following
+    return periods
+
+
+def score(
+    c: dict[str, int | None],
+    config: Configuration,
+    *,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    unit: Unit | None = None,
+) -> IndexResult:
+    """The index from a ``counts()`` dict under ``config``: every indicator's numerator,
+    denominator, rate, points and status, by group. Pure: no query. A catalogue count that is
+    None makes its indicators not available (the catalogue's history is not recorded)."""
     received = c["received_online"] + c["received_in_person"] + c["received_postal"]
     ended = c["ended_early"] + c["ended_on_time"] + c["ended_late"]
     open_total = c["open_within_deadline"] + c["open_overdue"]
