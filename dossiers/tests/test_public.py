@@ -274,6 +274,17 @@ class TestLimits:
         assert look_up(client, dossier).status_code == 200
         assert look_up(client, dossier).status_code == 429
 
+    @override_settings(
+        TTHC_LOOKUP_LIMIT=2,
+        CACHES={"default": {"BACKEND": "config.cache.DegradingRedisCache", "LOCATION": "redis://127.0.0.1:6398/0"}},
+    )
+    def test_the_limit_holds_while_redis_is_down(self, client, dossier):
+        # Nothing listens on 6398: the cache answers from the process. The limit once lapsed here.
+        cache.clear()
+        assert look_up(client, dossier).status_code == 200
+        assert look_up(client, dossier).status_code == 200
+        assert look_up(client, dossier).status_code == 429
+
     @override_settings(TTHC_LOOKUP_FAILURE_LIMIT=1, TTHC_TRUST_X_FORWARDED_FOR=True)
     def test_behind_the_proxy_the_client_is_the_address_the_proxy_saw(self, client, dossier):
         proxy = {"REMOTE_ADDR": "10.0.0.1"}
