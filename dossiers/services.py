@@ -42,7 +42,7 @@ from .deadlines import (
     local_date,
 )
 from .models import Dossier, DossierCodeCounter, DossierEvent, ReappointmentProposal, StateInterval
-from .notify import notify_applicant
+from .notify import notify_applicant, notify_heads_of_proposal
 from .selectors import dossier_state
 
 # Remote systems' clocks drift a little; an `at` this far ahead of ours is still "now".
@@ -585,8 +585,9 @@ def reappointment_propose(*, dossier: Dossier, by, new_date: datetime.date, reas
 
     Checked now as the re-appointment itself would be: the deadline (at least one working day
     before the appointment date), the number of re-appointments, a working day after the
-    appointment date. ``ValidationError`` by field; ``ConflictError`` when the step is not open
-    or another proposal awaits the head.
+    appointment date. The heads who may decide are e-mailed (``notify.notify_heads_of_proposal``).
+    ``ValidationError`` by field; ``ConflictError`` when the step is not open or another proposal
+    awaits the head.
     """
     reason = clean_text(reason or "", field="reason").strip()
     if not reason:
@@ -615,9 +616,11 @@ def reappointment_propose(*, dossier: Dossier, by, new_date: datetime.date, reas
             _("A re-appointment of dossier %(code)s already awaits the head's approval.") % {"code": locked.code},
             code="pending",
         )
-    return ReappointmentProposal.objects.create(
+    proposal = ReappointmentProposal.objects.create(
         dossier=locked, new_date=new_date, reason=reason, proposed_by=by, proposed_at=now
     )
+    notify_heads_of_proposal(proposal)
+    return proposal
 
 
 def _pending(proposal: ReappointmentProposal) -> ReappointmentProposal:

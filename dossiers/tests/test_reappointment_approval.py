@@ -82,6 +82,29 @@ def test_the_head_declines_and_nothing_changes(client, officer_a, head_a, heads,
     assert (proposal.status, proposal.decided_by, dossier.reappointed_date) == (ProposalStatus.DECLINED, head_a, None)
 
 
+def test_the_heads_who_may_decide_are_emailed(officer_a, head_a, heads, unit_a, unit_a1, dossier):
+    from notifications.models import Message
+    from tests.factories import MembershipFactory, UserFactory
+    from units.choices import MembershipRole
+
+    head_a.email = "hai@byt.gov.vn"
+    head_a.save()
+    # The head of a sub-unit may not decide for unit A; nor may a head without an e-mail address.
+    MembershipFactory(
+        user=UserFactory(username="head_a1", email="a1@byt.gov.vn"), unit=unit_a1, role=MembershipRole.UNIT_HEAD
+    )
+    MembershipFactory(user=UserFactory(username="head_x", email=""), unit=unit_a, role=MembershipRole.UNIT_HEAD)
+    officer_a.first_name, officer_a.last_name = "An", "Nguyễn Văn"
+    officer_a.save()
+    with time_machine.travel(local(2026, 3, 2, 9), tick=False):
+        services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 10), reason="Chờ thẩm định")
+    message = Message.objects.get(kind="reappointment_proposed")
+    assert message.recipient == "hai@byt.gov.vn"
+    assert message.subject == f"Đề nghị gia hạn chờ anh/chị phê duyệt: hồ sơ {dossier.code}, ngày hẹn mới 10/03/2026"
+    assert "Nguyễn Văn An" in message.body and "04/03/2026" in message.body and "Chờ thẩm định" in message.body
+    assert f"/dossiers/{dossier.code}/" in message.body
+
+
 def test_a_proposal_after_the_deadline_is_refused(client, officer_a, dossier):
     with time_machine.travel(local(2026, 3, 4, 9), tick=False):
         client.force_login(officer_a)
