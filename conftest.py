@@ -21,6 +21,8 @@ def _service_requirements(request):
         _skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
     if request.node.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         _skip_or_fail("needs Redis and a Celery worker: set REDIS_URL=redis://...")
+    if request.node.get_closest_marker("replica") and not os.environ.get("DATABASE_REPLICA_URL"):
+        _skip_or_fail("needs a streaming replica of the PostgreSQL primary: set DATABASE_REPLICA_URL=postgres://...")
     if request.node.get_closest_marker("browser"):
         import importlib.util
 
@@ -28,6 +30,17 @@ def _service_requirements(request):
             _skip_or_fail("needs Debian's Chromium at /usr/bin/chromium: apt-get install -y chromium")
         if importlib.util.find_spec("playwright") is None:
             _skip_or_fail("needs Playwright for Python: pip install -r requirements/dev.txt")
+
+
+@pytest.fixture(autouse=True)
+def _replica_reads_only_where_tested(request):
+    """With DATABASE_REPLICA_URL set, only the tests marked ``replica`` send reads to it: the
+    others write in a transaction the replica cannot see, and must read the primary as before."""
+    from config.replica import ReplicaReadsMiddleware
+
+    ReplicaReadsMiddleware.enabled = request.node.get_closest_marker("replica") is not None
+    yield
+    ReplicaReadsMiddleware.enabled = True
 
 
 @pytest.fixture(autouse=True)

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Reads of reports, dashboards and API GETs from the replica (left out without DATABASE_REPLICA_URL).
+    "config.replica.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a refused login (too many wrong passwords) into config.auth.lockout_response.
@@ -97,6 +99,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A streaming replica of the primary (docs/scaling.md, "Read replica"): reports, dashboards and the
+# API's GET requests read from it (config/replica.py); everything else, and the principal who wrote
+# within the last TTHC_REPLICA_STICKY_SECONDS, stays on the primary. Unset: one database.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+TTHC_REPLICA_STICKY_SECONDS = env_int("TTHC_REPLICA_STICKY_SECONDS", 10, minimum=0, maximum=3600)
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to name the PostgreSQL primary.")
+    try:
+        DATABASES["replica"] = dj_database_url.parse(
+            DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is malformed: {error}") from None
+    # In tests the replica holds the primary's test database (physical replication copies every
+    # database of the cluster): it is never created, flushed or migrated on its own.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.replica.PrimaryReplicaRouter"]
 
 # --- Redis: Celery broker and cache ---------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
