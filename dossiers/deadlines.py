@@ -9,9 +9,9 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from workdays.calendar import WorkCalendar, get_calendar
 
@@ -26,7 +26,7 @@ class EventLike(Protocol):
 
 def local_date(at: datetime.datetime) -> datetime.date:
     """The date of ``at`` in the ministry's time zone (dates are local, datetimes are UTC)."""
-    return at.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    return at.astimezone(timezone.get_default_timezone()).date()
 
 
 def appointment_date_for(
@@ -205,24 +205,53 @@ def derive_state(
     * a dossier that ends while it still waits is judged on its request day;
     * a second request makes the dossier late, and overdue from that day on while it is open.
     """
-    state = DossierState()
-    needs_calendar = calendar
-
-    def work_calendar() -> WorkCalendar:
-        nonlocal needs_calendar
-        if needs_calendar is None:
-            needs_calendar = get_calendar()
-        return needs_calendar
-
+    replay = Replay(processing_days=processing_days, calendar=calendar, record=record, recount=recount)
     for event in events:
-        day = local_date(event.at)
+        replay.apply(event)
+    return replay.finish()
+
+
+class Replay:
+    """``derive_state`` one event at a time: the same rules, for callers that check each step
+    against the state before it (a synchronised record's steps) without replaying the whole
+    history again after every step.
+
+    ``apply(event)`` brings the state up to the end of ``event`` (raising what the calendar
+    raises); ``finish()`` returns the state with its ``overdue_from``, and events may still be
+    applied after it. ``state`` is the state after the last event applied (``overdue_from`` as of
+    the last ``finish``).
+    """
+
+    def __init__(
+        self,
+        *,
+        processing_days: int,
+        calendar: WorkCalendar | None = None,
+        record: bool = False,
+        recount: bool = False,
+    ):
+        self.state = DossierState()
+        self.processing_days = processing_days
+        self.record = record
+        self.recount = recount
+        self._calendar = calendar
+
+    def work_calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = get_calendar()
+        return self._calendar
+
+    def apply(self, event: EventLike, *, day: datetime.date | None = None) -> DossierState:
+        """``day``: the local date of ``event.at`` when the caller has it already."""
+        state, record, recount = self.state, self.record, self.recount
+        day = day or local_date(event.at)
         state.event_count += 1
         state.last_event_at = event.at
         if event.kind == EventKind.RECEIVED:
             counted_from = None if recount else _recorded_date(event, "counted_from")
             appointment = None if recount else _recorded_date(event, "appointment_date")
             if counted_from is None or appointment is None:
-                counted_from, appointment = appointment_date_for(event.at, processing_days, work_calendar())
+                counted_from, appointment = appointment_date_for(event.at, self.processing_days, self.work_calendar())
                 _fix(event, record, counted_from=counted_from.isoformat(), appointment_date=appointment.isoformat())
             state.counted_from, state.appointment_date = counted_from, appointment
         elif event.kind == EventKind.SUPPLEMENT_REQUESTED:
@@ -239,10 +268,10 @@ def derive_state(
                 # day the supplement arrived: the appointment moves later by that many working days.
                 appointment = None if recount else _recorded_date(event, "appointment_date")
                 if appointment is None:
-                    paused = work_calendar().working_days_between(state.supplement_requested_on, day)
+                    paused = self.work_calendar().working_days_between(state.supplement_requested_on, day)
                     appointment = state.appointment_date
                     if paused > 0:
-                        appointment = work_calendar().add_working_days(appointment, paused)
+                        appointment = self.work_calendar().add_working_days(appointment, paused)
                     _fix(event, record, paused_days=max(paused, 0), appointment_date=appointment.isoformat())
                 state.appointment_date = appointment
             state.status = Status.PROCESSING
@@ -275,9 +304,13 @@ def derive_state(
         elif event.kind == EventKind.RATED:
             state.satisfied = bool(event.data["satisfied"])
         _follow(state, day)
-    due = state.due
-    state.overdue_from = None if due is None else due + ONE_DAY
-    return state
+        return state
+
+    def finish(self) -> DossierState:
+        state = self.state
+        due = state.due
+        state.overdue_from = None if due is None else due + ONE_DAY
+        return state
 
 
 def _follow(state: DossierState, day: datetime.date) -> None:
@@ -344,6 +377,16 @@ def allowed_actions(state: DossierState, *, on: datetime.date, calendar: WorkCal
     if state.satisfied is None and state.outcome != Outcome.WITHDRAWN:
         actions.append(Action.RATE)  # a withdrawn dossier was not served: there is nothing to rate
     return actions
+
+
+def action_allowed(
+    action: str, state: DossierState, *, on: datetime.date, calendar: WorkCalendar | None = None
+) -> bool:
+    """``action in allowed_actions(state, on=on)``, without counting the re-appointment deadline
+    for another action (a batch asks this for every step it replays)."""
+    if state.status == Status.PROCESSING and action != Action.REAPPOINT:
+        return action in (Action.END, Action.REQUEST_SUPPLEMENT)
+    return action in allowed_actions(state, on=on, calendar=calendar)
 
 
 OUTCOMES_NEEDING_REASON = (Outcome.REFUSED, Outcome.STOPPED)

@@ -25,7 +25,10 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 def new_lookup_code() -> str:
     """A fresh random lookup code, e.g. ``"7KQ2M9XA4TPC"``."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    # 60 random bits, five per symbol: the same uniform draw as one ``secrets.choice`` per symbol
+    # (the alphabet has exactly 32), with one call to the system's random source instead of 12.
+    bits = secrets.randbits(BITS)
+    return "".join(ALPHABET[(bits >> shift) & 31] for shift in range(0, BITS, 5))
 
 
 def normalise_lookup_code(text: str) -> str:

@@ -18,8 +18,11 @@ received here (``dossiers.deadlines``), and answers one outcome per record, in r
 Records are independent: each is checked in Python against the rows read at the start, and the
 accepted ones are written together, so one bad record never fails the others. The whole batch is
 one transaction: a dropped connection leaves nothing half-written, and sending the batch again is
-safe (idempotent). The statements do not grow with the batch: a fixed dozen reads and
-``INSERT``/``UPDATE``s (``bulk_create``) whatever the number of records.
+safe (idempotent). The statements do not grow with the batch: a fixed dozen reads and writes
+(``COPY`` of plain rows, one ``UPDATE … FROM unnest``) whatever the number of records. Each
+record's state is derived once, one step at a time (``deadlines.Replay``), by the rules of
+``deadlines.derive_state`` (``dossiers/tests/test_sync_equivalence.py`` compares it with the
+single-step services).
 
 Field names and codes: ours (``code``, ``procedure``, ``status`` ...) or the national portal's
 (``MaHoSo``, ``MaTTHC``, ``TrangThaiHoSo`` ...); see ``docs/sync.md`` for the mapping and its sources.
@@ -42,6 +45,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,9 +57,9 @@ from workdays.calendar import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange, get_cal
 from . import codes, services
 from .backdating import LateEntry, Origin, past_tolerance
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome, Status
-from .deadlines import DossierState, allowed_actions, derive_state, local_date
+from .deadlines import DossierState, Replay, action_allowed, local_date
 from .models import Dossier, DossierEvent, StateInterval
-from .services import FUTURE_TOLERANCE, RATING_COMMENT_MAX_LENGTH, Applicant, intervals_for
+from .services import FUTURE_TOLERANCE, RATING_COMMENT_MAX_LENGTH, Applicant
 
 MAX_RECORDS = 1000
 
@@ -69,6 +73,11 @@ class SyncOutcome:
 
 
 # --- The portal's codes (DESIGN.md, "The national portal's dossier model") ---------------------
+
+# The choices' values, read once (``Choices.values`` builds a new list at every call).
+CHANNELS = frozenset(Channel.values)
+APPLICANT_KINDS = frozenset(ApplicantKind.values)
+OUTCOMES = frozenset(Outcome.values)
 
 CHANNEL_FROM_PORTAL = {"1": Channel.IN_PERSON, "2": Channel.ONLINE, "3": Channel.POSTAL}
 CHANNEL_TO_PORTAL = {value: key for key, value in CHANNEL_FROM_PORTAL.items()}
@@ -202,6 +211,23 @@ MUTABLE_FIELDS = (
     "from_data_store",
     "vneid_verified",
 )
+# What is read of a dossier we hold: to compare, replay, answer and write it back.
+HELD_FIELDS = (
+    "id",
+    "code",
+    "source_system",
+    "procedure_id",
+    "unit_id",
+    "field_id",
+    "channel",
+    "processing_days",
+    "source_updated_at",
+    "synced_at",
+    "backdated",
+    "updated_at",
+    *MUTABLE_FIELDS,
+    *DossierState.STORED_FIELDS,
+)
 FLAG_FIELDS = (
     "fee_paid_online",
     "result_electronic",
@@ -319,6 +345,8 @@ class _Errors:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str and value.isascii():
+        return value.strip()  # NFC changes nothing in ASCII (most codes, dates and numbers)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -551,14 +579,14 @@ def parse_record(
             % {"procedure": procedure.code, "unit": procedure.unit.code, "given": unit_code[:20]},
         )
 
-    channel = _word(values.get("channel"), Channel.values, CHANNEL_FROM_PORTAL)
+    channel = _word(values.get("channel"), CHANNELS, CHANNEL_FROM_PORTAL)
     if channel is None:
         errors.add(
             "channel", _("Unknown channel; use 1 (in person), 2 (online), 3 (postal) or online, in_person, postal.")
         )
     kind = ApplicantKind.PERSON
     if values.get("applicant_kind") not in (None, ""):
-        kind = _word(values.get("applicant_kind"), ApplicantKind.values, APPLICANT_KIND_FROM_PORTAL)
+        kind = _word(values.get("applicant_kind"), APPLICANT_KINDS, APPLICANT_KIND_FROM_PORTAL)
         if kind is None:
             errors.add("applicant_kind", _("Unknown applicant kind; use 1 (person), 2 (organisation)."))
             kind = ApplicantKind.PERSON
@@ -660,7 +688,7 @@ def parse_record(
     outcome = None
     if values.get("outcome") not in (None, ""):
         outcome = _text(values.get("outcome")).lower()
-        if outcome not in Outcome.values:
+        if outcome not in OUTCOMES:
             errors.add("outcome", _("Unknown outcome; use resolved, refused, stopped or withdrawn."))
             outcome = None
     if status in STATUS_ENDED_OUTCOME:
@@ -802,43 +830,70 @@ def _raise_field(field_name: str, message: str):
     raise RecordRejected({field_name: [message]})
 
 
+@dataclass(slots=True)
+class _NewEvent:
+    """An event about to be written: the values of its row (no model instance; ``COPY`` takes them)."""
+
+    sequence: int
+    kind: str
+    at: datetime.datetime
+    on: datetime.date
+    note: str
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _HeldEvent:
+    """An event we hold, as read for comparing and replaying (no model instance)."""
+
+    kind: str
+    at: datetime.datetime
+    data: dict[str, Any]
+
+
 def _replay(
-    events: list[DossierEvent],
+    events: list,
     new_steps: list[Step],
     *,
     code: str,
     processing_days: int,
     now: datetime.datetime,
-    by,
+    calendar,
     source: str = "",
-) -> tuple[list[DossierEvent], DossierState]:
+    tolerance: datetime.timedelta | None = None,
+) -> tuple[list[_NewEvent], DossierState]:
     """Append ``new_steps`` to ``events`` as the services would, one at a time, checking each.
 
     Each step must be dated no earlier than the previous one and not in the future, and be a step
     the lifecycle allows at its time (``deadlines.allowed_actions``; a re-appointment also at
     least one working day ahead, to a later working day). Raises ``RecordRejected`` on the step's
     field. Returns the new (unsaved) events and the final state; the events record the dates they
-    fixed, exactly as the single-step services record them.
+    fixed, exactly as the single-step services record them. The state is derived once per record
+    (``deadlines.Replay``, one event at a time: the rules of ``derive_state``), not again from the
+    whole history after every step.
     """
-    history = list(events)
-    calendar = get_calendar()
-    state = derive_state(history, processing_days=processing_days, calendar=calendar)
+    late_before, late_mark = now - (tolerance if tolerance is not None else past_tolerance()), None
+    replay = Replay(processing_days=processing_days, calendar=calendar)
+    for event in events:
+        replay.apply(event)
+    replay.record = True  # the new events record the dates they fix, as the services' do
+    state = replay.state
+    previous = events[-1].at if events else None
+    sequence = len(events)
     created = []
     for step in new_steps:
         if step.at > now + FUTURE_TOLERANCE:
             _raise_field(step.field, _("This time lies in the future."))
-        if history:
-            previous = history[-1].at
-            if step.at < previous:
-                _raise_field(
-                    step.field,
-                    _("This time is before the dossier's previous step (%(previous)s).")
-                    % {"previous": timezone.localtime(previous).strftime("%d/%m/%Y %H:%M")},
-                )
+        if previous is not None and step.at < previous:
+            _raise_field(
+                step.field,
+                _("This time is before the dossier's previous step (%(previous)s).")
+                % {"previous": timezone.localtime(previous).strftime("%d/%m/%Y %H:%M")},
+            )
+        day = local_date(step.at)
         if step.kind != EventKind.RECEIVED:
-            day = local_date(step.at)
             action = STEP_ACTION[step.kind]
-            if action not in allowed_actions(state, on=day, calendar=calendar):
+            if not action_allowed(action, state, on=day, calendar=calendar):
                 _raise_field(step.field, _not_allowed(action, state, code, step.at))
             if step.kind == EventKind.REAPPOINTED:
                 new_date = datetime.date.fromisoformat(step.data["new_date"])
@@ -851,27 +906,21 @@ def _replay(
                 if not calendar.is_working_day(new_date):
                     _raise_field(step.field.replace(".at", ".new_date"), _("The new date must be a working day."))
         data = dict(step.data)
-        if step.at < now - past_tolerance():
+        if step.at < late_before:
             # The source's own system recorded this time; kept, and marked as entered late
             # (dossiers.backdating: a source may give any past time, always marked).
-            data["late_entry"] = LateEntry(recorded_at=now, origin=Origin.SOURCE, source=source).as_data()
-        event = DossierEvent(
-            sequence=len(history) + 1,
-            kind=step.kind,
-            at=step.at,
-            on=local_date(step.at),
-            by=by,
-            note=step.note,
-            data=data,
-            recorded_at=now,
-        )
-        history.append(event)
-        created.append(event)
+            if late_mark is None:
+                late_mark = LateEntry(recorded_at=now, origin=Origin.SOURCE, source=source).as_data()
+            data["late_entry"] = late_mark
+        sequence += 1
+        event = _NewEvent(sequence, step.kind, step.at, day, step.note, data)
         try:
-            state = derive_state(history, processing_days=processing_days, calendar=calendar, record=True)
+            state = replay.apply(event, day=day)
         except OutOfCalendarRange as error:
             _raise_field(step.field, str(error))
-    return created, state
+        created.append(event)
+        previous = step.at
+    return created, replay.finish()
 
 
 def _check_status(record: SyncRecord, state: DossierState) -> None:
@@ -895,15 +944,19 @@ def _not_allowed(action: str, state: DossierState, code: str, at: datetime.datet
 
 @dataclass
 class _Write:
-    """What one accepted record writes."""
+    """What one accepted record writes: the dossier's column values (``attname`` → value; the
+    held dossier's, changed, for an update), its new events and the replayed state."""
 
-    dossier: Dossier
-    events: list[DossierEvent]
+    dossier: Any
+    events: list[_NewEvent]
     state: DossierState
     new: bool
+    held: dict[str, Any] | None = None  # an update: the values held before it
 
 
-def _plan_new(record: SyncRecord, catalogue: _Catalogue, *, source: str, now, by) -> _Write:
+def _plan_new(
+    record: SyncRecord, catalogue: _Catalogue, *, source: str, now, calendar, defaults, tolerance=None
+) -> _Write:
     procedure = record.procedure
     received_on = local_date(record.received_at)
     version = catalogue.version_on(procedure, received_on)
@@ -936,13 +989,22 @@ def _plan_new(record: SyncRecord, catalogue: _Catalogue, *, source: str, now, by
         data["submitted_at"] = record.submitted_at.isoformat()
     steps = [Step(receipt.kind, receipt.at, receipt.field, data=data), *record.steps[1:]]
     events, state = _replay(
-        [], steps, code=code, processing_days=version.processing_days, now=now, by=by, source=source
+        [],
+        steps,
+        code=code,
+        processing_days=version.processing_days,
+        now=now,
+        calendar=calendar,
+        source=source,
+        tolerance=tolerance,
     )
     _check_status(record, state)
-    dossier = Dossier(
+    # The row as ``Dossier(...)`` would fill it (every field's default), without building one.
+    row = defaults.row()
+    row.update(
         code=code,
-        procedure=procedure,
-        procedure_version=version,
+        procedure_id=procedure.pk,
+        procedure_version_id=version.pk,
         unit_id=procedure.unit_id,
         field_id=procedure.field_id,
         channel=record.channel,
@@ -958,12 +1020,38 @@ def _plan_new(record: SyncRecord, catalogue: _Catalogue, *, source: str, now, by
         **record.attributes,
         **state.stored_values(),
     )
-    return _Write(dossier, events, state, new=True)
+    return _Write(row, events, state, new=True)
+
+
+class _Defaults:
+    """Every column of a new dossier row with the value ``Dossier()`` would give it (callable
+    defaults, such as the lookup code, called for each row)."""
+
+    def __init__(self):
+        self.fields = [field for field in Dossier._meta.concrete_fields if not getattr(field, "generated", False)]
+        called = {field.attname for field in self.fields if field.has_default() and callable(field.default)}
+        self.fixed = {field.attname: field.get_default() for field in self.fields if field.attname not in called}
+        self.called = [(field.attname, field.default) for field in self.fields if field.attname in called]
+
+    def row(self) -> dict[str, Any]:
+        row = dict(self.fixed)
+        for name, default in self.called:
+            row[name] = default()
+        return row
 
 
 def _plan_existing(
-    record: SyncRecord, dossier: Dossier, events: list[DossierEvent], *, source: str, now, by, adopt_local=False
+    record: SyncRecord,
+    dossier,
+    events: list[_HeldEvent],
+    *,
+    source: str,
+    now,
+    calendar,
+    adopt_local=False,
+    tolerance=None,
 ) -> tuple[str, _Write | None]:
+    """``dossier``: the held row's values as attributes (``_held``), changed in place for an update."""
     if dossier.source_system != source and not (adopt_local and not dossier.source_system):
         raise RecordRejected(
             {
@@ -978,7 +1066,7 @@ def _plan_existing(
         _raise_field(
             "procedure",
             _("Dossier %(code)s is of procedure %(procedure)s; a procedure does not change.")
-            % {"code": dossier.code, "procedure": dossier.procedure.code},
+            % {"code": dossier.code, "procedure": dossier.procedure_code},
         )
     if record.channel != dossier.channel:
         _raise_field("channel", _("The channel of a received dossier does not change."))
@@ -1013,8 +1101,16 @@ def _plan_existing(
     if not new_steps and not changed and not snapshot_newer:
         return SyncOutcome.UNCHANGED, None
     created, state = _replay(
-        events, new_steps, code=dossier.code, processing_days=dossier.processing_days, now=now, by=by, source=source
+        events,
+        new_steps,
+        code=dossier.code,
+        processing_days=dossier.processing_days,
+        now=now,
+        calendar=calendar,
+        source=source,
+        tolerance=tolerance,
     )
+    held = dict(vars(dossier))
     dossier.backdated = dossier.backdated or any("late_entry" in event.data for event in created)
     _check_status(record, state)
     for name, value in changed.items():
@@ -1025,7 +1121,7 @@ def _plan_existing(
     if record.snapshot_at:
         dossier.source_updated_at = record.snapshot_at
     dossier.updated_at = now
-    return SyncOutcome.UPDATED, _Write(dossier, created, state, new=False)
+    return SyncOutcome.UPDATED, _Write(dossier, created, state, new=False, held=held)
 
 
 def check_batch(records: Any) -> list[Any]:
@@ -1136,25 +1232,45 @@ def sync_batch(
         record_codes = [record.code for record in parsed]
         _lock_codes(record_codes)
         existing = {
-            dossier.code: dossier
-            for dossier in Dossier.objects.select_for_update(of=("self",))
-            .select_related("procedure")
+            row["code"]: SimpleNamespace(**row)
+            for row in Dossier.objects.select_for_update(of=("self",))
             .filter(code__in=record_codes)
+            .values(*HELD_FIELDS, procedure_code=F("procedure__code"))
         }
-        events: dict[int, list[DossierEvent]] = {dossier.pk: [] for dossier in existing.values()}
+        events: dict[int, list[_HeldEvent]] = {dossier.id: [] for dossier in existing.values()}
         if events:
-            for event in DossierEvent.objects.filter(dossier_id__in=list(events)).order_by("dossier_id", "sequence"):
-                events[event.dossier_id].append(event)
+            for dossier_id, kind, at, data in (
+                DossierEvent.objects.filter(dossier_id__in=list(events))
+                .order_by("dossier_id", "sequence")
+                .values_list("dossier_id", "kind", "at", "data")
+            ):
+                events[dossier_id].append(_HeldEvent(kind, at, data))
+        calendar, defaults, tolerance = get_calendar(), _Defaults(), past_tolerance()
         writes: list[tuple[RecordResult, _Write]] = []
         for record in parsed:
             try:
                 dossier = existing.get(record.code)
                 if dossier is None:
-                    write = _plan_new(record, catalogue, source=source, now=now, by=by)
+                    write = _plan_new(
+                        record,
+                        catalogue,
+                        source=source,
+                        now=now,
+                        calendar=calendar,
+                        defaults=defaults,
+                        tolerance=tolerance,
+                    )
                     outcome = SyncOutcome.CREATED
                 else:
                     outcome, write = _plan_existing(
-                        record, dossier, events[dossier.pk], source=source, now=now, by=by, adopt_local=adopt_local
+                        record,
+                        dossier,
+                        events[dossier.id],
+                        source=source,
+                        now=now,
+                        calendar=calendar,
+                        adopt_local=adopt_local,
+                        tolerance=tolerance,
                     )
             except RecordRejected as rejected:
                 results[record.index] = RecordResult(
@@ -1166,80 +1282,102 @@ def sync_batch(
                 record.code,
                 outcome,
                 201 if outcome == SyncOutcome.CREATED else 200,
-                dossier=write.dossier if write else existing[record.code],
+                dossier=write.state if write else existing[record.code],
             )
             results[record.index] = result
             if write is not None:
                 writes.append((result, write))
-        _write(writes)
+        _write(writes, by_id=getattr(by, "pk", None), now=now)
     return BatchReport([result for result in results if result is not None])
 
 
-def _write(writes: list[tuple[RecordResult, _Write]]) -> None:
+EVENT_COLUMNS = ("dossier_id", "sequence", "kind", "at", "on", "by_id", "note", "data", "recorded_at")
+INTERVAL_COLUMNS = ("dossier_id", "unit_id", "procedure_id", "field_id", "starts_on", "ends_on", "due", "overdue_from")
+
+
+def _write(writes: list[tuple[RecordResult, _Write]], *, by_id: int | None, now: datetime.datetime) -> None:
     """Insert the new dossiers, then every new event and the rewritten intervals, set-based.
 
-    On PostgreSQL the rows are streamed with ``COPY`` (``config.bulk``) and the updated dossiers
-    written by one ``UPDATE … FROM unnest(…)``; elsewhere ``bulk_create`` and ``bulk_update``.
+    On PostgreSQL the rows go as plain tuples through ``COPY`` (``config.bulk``; no model
+    instance is built) and the updated dossiers are written by one ``UPDATE … FROM unnest(…)``;
+    elsewhere ``bulk_create`` and ``bulk_update``.
     """
     new = [write for _result, write in writes if write.new]
     updated = [write for _result, write in writes if not write.new]
+    postgres = connection.vendor == "postgresql"
     if new:
+        names = [field.attname for field in Dossier._meta.concrete_fields if not getattr(field, "generated", False)]
         ids = reserve_ids(Dossier, len(new))
         if ids is None:
-            Dossier.objects.bulk_create([write.dossier for write in new])
-        else:
-            for write, pk in zip(new, ids, strict=True):
-                write.dossier.pk = pk
-            _copy(Dossier, [write.dossier for write in new])
-    for write in new + updated:
-        for event in write.events:
-            event.dossier_id = write.dossier.pk
-    _copy(DossierEvent, [event for write in new + updated for event in write.events])
+            created = Dossier.objects.bulk_create(
+                [Dossier(**{name: value for name, value in write.dossier.items() if name != "id"}) for write in new]
+            )
+            ids = [dossier.pk for dossier in created]
+        for write, pk in zip(new, ids, strict=True):
+            write.dossier["id"] = pk
+        if postgres:
+            insert_rows(Dossier, names, ([write.dossier[name] for name in names] for write in new))
+    for write in updated:
+        write.dossier = write.dossier.__dict__ | {}  # the held row's values, changed, as a dict
     if updated:
-        _update(
-            [write.dossier for write in updated],
-            [*DossierState.STORED_FIELDS, *MUTABLE_FIELDS, "backdated", "synced_at", "source_updated_at", "updated_at"],
+        # The columns some record of the batch changes (the others would be written as they are).
+        candidates = [*DossierState.STORED_FIELDS, *MUTABLE_FIELDS, "backdated", "source_updated_at"]
+        changed = [name for name in candidates if any(write.dossier[name] != write.held[name] for write in updated)]
+        _update([write.dossier for write in updated], [*changed, "synced_at", "updated_at"])
+        StateInterval.objects.filter(dossier_id__in=[write.dossier["id"] for write in updated]).delete()
+    encode = json.dumps if postgres else (lambda data: data)
+    insert_rows(
+        DossierEvent,
+        EVENT_COLUMNS,
+        (
+            (
+                write.dossier["id"],
+                event.sequence,
+                event.kind,
+                event.at,
+                event.on,
+                by_id,
+                event.note,
+                encode(event.data),
+                now,
+            )
+            for write in new + updated
+            for event in write.events
+        ),
+    )
+    insert_rows(
+        StateInterval,
+        INTERVAL_COLUMNS,
+        (
+            (
+                write.dossier["id"],
+                write.dossier["unit_id"],
+                write.dossier["procedure_id"],
+                write.dossier["field_id"],
+                interval.starts_on,
+                interval.ends_on,
+                interval.due,
+                interval.overdue_from,
+            )
+            for write in new + updated
+            for interval in write.state.intervals
+        ),
+    )
+
+
+def _update(dossiers: list[dict[str, Any]], names: list[str]) -> None:
+    """Write ``names`` of many dossiers (their values by ``attname``, ``id`` included) in one statement."""
+    if connection.vendor != "postgresql":
+        Dossier.objects.bulk_update(
+            [Dossier(**{name: row[name] for name in ["id", *names]}) for row in dossiers], names
         )
-        StateInterval.objects.filter(dossier_id__in=[write.dossier.pk for write in updated]).delete()
-    _copy(StateInterval, [row for write in new + updated for row in intervals_for(write.dossier, write.state)])
-
-
-def _copy(model, objects: list) -> None:
-    """Insert model instances (every column given, primary keys included when set)."""
-    if not objects:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects)
-        return
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        # A generated column (the dossier's ``search_name``) is computed by the database.
-        if not getattr(field, "generated", False) and not (field.primary_key and objects[0].pk is None)
-    ]
-    json_fields = {field.attname for field in fields if field.get_internal_type() == "JSONField"}
-    names = [field.attname for field in fields]
-
-    def value(obj, name):
-        item = getattr(obj, name)
-        return json.dumps(item) if name in json_fields else item
-
-    insert_rows(model, names, ([value(obj, name) for name in names] for obj in objects))
-
-
-def _update(dossiers: list[Dossier], names: list[str]) -> None:
-    """Write ``names`` of many dossiers in one statement."""
-    if connection.vendor != "postgresql":
-        Dossier.objects.bulk_update(dossiers, names)
         return
     fields = [Dossier._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     columns = ["id", *(field.column for field in fields)]
     casts = ["bigint", *(field.db_type(connection) for field in fields)]
     # Plain values (dates, datetimes, decimals, booleans, text): psycopg adapts them, cast by column.
-    arrays = [[dossier.pk for dossier in dossiers]] + [
-        [getattr(dossier, field.attname) for dossier in dossiers] for field in fields
-    ]
+    arrays = [[row["id"] for row in dossiers]] + [[row[field.attname] for row in dossiers] for field in fields]
     assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns[1:])
     sources = ", ".join(f"%s::{cast}[]" for cast in casts)
     with connection.cursor() as cursor:
