@@ -13,6 +13,10 @@ this one place, depends on **who** gives the time — the ``origin`` every servi
     back on the web form; through the API it may lie further back.
 ``source`` (a synchronised source system: a token marked as one, a file import)
     Any past time: the source's own system recorded it.
+``proposal`` (a re-appointment the unit's head approves, recorded at the time the officer
+    proposed it, which the tracker itself recorded then)
+    Any past time: the head decides when they can. Marked like the others (the event is recorded
+    when the head approves), so a re-appointment approved days after its proposal is seen as such.
 ``replay`` (the default, for Python callers replaying a known history: tests, the demo data,
     migrations)
     Any past time, not marked. Web views and API views never use it.
@@ -48,6 +52,7 @@ class Origin(models.TextChoices):
     DESK = "desk", gettext_lazy("officer on the web pages")
     TOKEN = "token", gettext_lazy("user's API token")
     SOURCE = "source", gettext_lazy("synchronised source system")
+    PROPOSAL = "proposal", gettext_lazy("re-appointment approved at the time it was proposed")
     REPLAY = "replay", gettext_lazy("replayed history")
 
 
@@ -133,28 +138,49 @@ def check_time(
     closed = ClosedPeriod.objects.covering(local_date(at))
     if closed is not None:
         if not receipt and not (by is not None and access_for_user(by).is_ministry_office):
-            raise ValidationError(
-                {
-                    field: _(
-                        "%(day)s is not after the end of %(period)s, already reported on %(closed)s: only the "
-                        "ministry office may record a step dated then."
-                    )
-                    % _period_words(at, closed)
-                }
-            )
+            raise ValidationError({field: office_only_message(at, closed)})
         if not reason:
-            raise ValidationError(
-                {
-                    "backdate_reason": _(
-                        "%(day)s is not after the end of %(period)s, already reported on %(closed)s: say why this "
-                        "is recorded only now."
-                    )
-                    % _period_words(at, closed)
-                }
-            )
+            raise ValidationError({"backdate_reason": reason_needed_message(at, closed)})
     return LateEntry(
         recorded_at=now, origin=origin, source=source, reason=reason, closed_period=closed.label if closed else ""
     )
+
+
+def office_only_message(at: datetime.datetime, closed: ClosedPeriod) -> str:
+    """Why a step dated ``at``, inside the submitted period ``closed``, needs the ministry office."""
+    return _(
+        "%(day)s is not after the end of %(period)s, already reported on %(closed)s: only the "
+        "ministry office may record a step dated then."
+    ) % _period_words(at, closed)
+
+
+def reason_needed_message(at: datetime.datetime, closed: ClosedPeriod) -> str:
+    """Why a time ``at``, inside the submitted period ``closed``, needs a reason."""
+    return _(
+        "%(day)s is not after the end of %(period)s, already reported on %(closed)s: say why this is recorded only now."
+    ) % _period_words(at, closed)
+
+
+class ClosedPeriods:
+    """The submitted periods a batch of records may fall in, read once (one query).
+
+    For the bulk synchronisation and file imports (``dossiers.sync``), which check every new
+    receipt and step of a batch by the rule of ``check_time`` without a query each.
+    ``earliest``: the earliest day of the batch (None: read every submitted period).
+    """
+
+    def __init__(self, earliest: datetime.date | None = None):
+        periods = ClosedPeriod.objects.order_by("date_to")
+        if earliest is not None:
+            periods = periods.filter(date_to__gte=earliest)
+        self.periods = list(periods)
+
+    def covering(self, day: datetime.date) -> ClosedPeriod | None:
+        """``ClosedPeriod.objects.covering(day)`` among the periods read."""
+        for period in self.periods:  # by end date: the first that ends on or after ``day``
+            if period.date_to >= day:
+                return period
+        return None
 
 
 def _period_words(at: datetime.datetime, closed: ClosedPeriod) -> dict:

@@ -636,8 +636,14 @@ def _pending(proposal: ReappointmentProposal) -> ReappointmentProposal:
 @transaction.atomic
 def reappointment_approve(*, proposal: ReappointmentProposal, by) -> Dossier:
     """The head approves: the re-appointment is recorded at the proposal's time (so the deadline
-    judged the proposal), by the head, whose name signs the apology letter."""
+    judged the proposal), by the head, whose name signs the apology letter.
+
+    Origin ``proposal`` (``dossiers.backdating``): an approval more than the tolerance after the
+    proposal is marked as entered late, with the two dates as its reason; a proposal dated inside a
+    submitted reporting period needs the ministry office to approve it, as any step dated then.
+    """
     locked = _pending(proposal)
+    now = timezone.now()
     dossier = dossier_reappoint(
         dossier=locked.dossier,
         by=by,
@@ -645,8 +651,16 @@ def reappointment_approve(*, proposal: ReappointmentProposal, by) -> Dossier:
         reason=locked.reason,
         at=locked.proposed_at,
         proposed_by=locked.proposed_by,
+        # The time is the proposal's, recorded by the tracker then; the event is recorded now, so
+        # an approval later than the tolerance is marked as entered late (dossiers.backdating).
+        origin=Origin.PROPOSAL,
+        backdate_reason=_("Proposed on %(proposed)s, approved by the head on %(approved)s.")
+        % {
+            "proposed": timezone.localtime(locked.proposed_at).strftime("%d/%m/%Y %H:%M"),
+            "approved": timezone.localtime(now).strftime("%d/%m/%Y %H:%M"),
+        },
     )
-    locked.status, locked.decided_by, locked.decided_at = ProposalStatus.APPROVED, by, timezone.now()
+    locked.status, locked.decided_by, locked.decided_at = ProposalStatus.APPROVED, by, now
     locked.save(update_fields=["status", "decided_by", "decided_at"])
     return dossier
 

@@ -51,15 +51,23 @@ from django.utils.translation import gettext as _
 
 from config.bulk import insert_rows, reserve_ids
 from procedures.models import Procedure, ProcedureVersion
+from units.access import access_for_user
 from units.models import Unit
 from workdays.calendar import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange, get_calendar
 
 from . import codes, services
-from .backdating import LateEntry, Origin, past_tolerance
+from .backdating import (
+    ClosedPeriods,
+    LateEntry,
+    Origin,
+    office_only_message,
+    past_tolerance,
+    reason_needed_message,
+)
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome, Status
 from .deadlines import DossierState, Replay, action_allowed, local_date
 from .models import Dossier, DossierEvent, StateInterval
-from .services import FUTURE_TOLERANCE, RATING_COMMENT_MAX_LENGTH, Applicant
+from .services import FUTURE_TOLERANCE, NOTE_MAX_LENGTH, RATING_COMMENT_MAX_LENGTH, Applicant
 
 MAX_RECORDS = 1000
 
@@ -169,6 +177,7 @@ OUR_NAMES = frozenset(
         "reappointments",
         "rating",
         "snapshot_at",
+        "backdate_reason",
     }
 )
 
@@ -295,6 +304,8 @@ class SyncRecord:
     snapshot_at: datetime.datetime | None = None
     source_appointment_date: datetime.date | None = None
     submitted_at: datetime.datetime | None = None
+    # Why a time inside a submitted reporting period is sent only now (``dossiers.backdating``).
+    backdate_reason: str = ""
 
 
 @dataclass
@@ -729,6 +740,10 @@ def parse_record(
                     Step(EventKind.RATED, at, "rating.at", note=comment, data={"satisfied": rating["satisfied"]})
                 )
 
+    backdate_reason = _text(values.get("backdate_reason"))
+    if len(backdate_reason) > NOTE_MAX_LENGTH:
+        errors.add("backdate_reason", _("At most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH})
+
     # The status code the source reports must be the one its steps lead to.
     kinds = {step.kind for step in steps}
     if status is not None and not errors.errors.get("status"):
@@ -770,6 +785,7 @@ def parse_record(
         snapshot_at=reader.when("snapshot_at"),
         source_appointment_date=reader.day("appointment_date"),
         submitted_at=reader.when("submitted_at"),
+        backdate_reason=backdate_reason,
     )
     if errors.errors:
         raise RecordRejected(errors.errors)
@@ -851,28 +867,70 @@ class _HeldEvent:
     data: dict[str, Any]
 
 
+@dataclass
+class _Batch:
+    """What every record of a batch is checked against, read or computed once per batch."""
+
+    now: datetime.datetime
+    source: str
+    by: Any
+    calendar: Any
+    tolerance: datetime.timedelta
+    closed: ClosedPeriods
+    defaults: "_Defaults"
+    _by_office: bool | None = None
+    _plain_mark: dict | None = None
+
+    def by_office(self) -> bool:
+        """Whether the batch's user (a token's user, an import's uploader) is of the ministry
+        office; asked only when a step falls in a submitted period (at most two queries a batch)."""
+        if self._by_office is None:
+            self._by_office = self.by is not None and access_for_user(self.by).is_ministry_office
+        return self._by_office
+
+    def late_mark(self, at: datetime.datetime, *, field: str, receipt: bool, reason: str) -> dict:
+        """How an event dated ``at``, before the tolerance, is marked (``dossiers.backdating``).
+
+        A time on or before the end of a submitted period (``ClosedPeriod``) needs the record's
+        ``backdate_reason``, and for a step a user of the ministry office, as ``check_time`` asks
+        of the single-step services; raises ``RecordRejected`` naming the period otherwise.
+        """
+        closed = self.closed.covering(local_date(at))
+        if closed is None:
+            if self._plain_mark is None:
+                self._plain_mark = LateEntry(recorded_at=self.now, origin=Origin.SOURCE, source=self.source).as_data()
+            return self._plain_mark
+        if not receipt and not self.by_office():
+            _raise_field(field, office_only_message(at, closed))
+        if not reason:
+            _raise_field("backdate_reason", reason_needed_message(at, closed))
+        return LateEntry(
+            recorded_at=self.now, origin=Origin.SOURCE, source=self.source, reason=reason, closed_period=closed.label
+        ).as_data()
+
+
 def _replay(
     events: list,
     new_steps: list[Step],
     *,
     code: str,
     processing_days: int,
-    now: datetime.datetime,
-    calendar,
-    source: str = "",
-    tolerance: datetime.timedelta | None = None,
+    batch: _Batch,
+    reason: str = "",
 ) -> tuple[list[_NewEvent], DossierState]:
     """Append ``new_steps`` to ``events`` as the services would, one at a time, checking each.
 
     Each step must be dated no earlier than the previous one and not in the future, and be a step
     the lifecycle allows at its time (``deadlines.allowed_actions``; a re-appointment also at
-    least one working day ahead, to a later working day). Raises ``RecordRejected`` on the step's
-    field. Returns the new (unsaved) events and the final state; the events record the dates they
-    fixed, exactly as the single-step services record them. The state is derived once per record
-    (``deadlines.Replay``, one event at a time: the rules of ``derive_state``), not again from the
-    whole history after every step.
+    least one working day ahead, to a later working day); a time inside a submitted period needs
+    ``reason`` (and for a step the ministry office, ``_Batch.late_mark``). Raises
+    ``RecordRejected`` on the step's field. Returns the new (unsaved) events and the final state;
+    the events record the dates they fixed, exactly as the single-step services record them. The
+    state is derived once per record (``deadlines.Replay``, one event at a time: the rules of
+    ``derive_state``), not again from the whole history after every step.
     """
-    late_before, late_mark = now - (tolerance if tolerance is not None else past_tolerance()), None
+    now, calendar = batch.now, batch.calendar
+    late_before = now - batch.tolerance
     replay = Replay(processing_days=processing_days, calendar=calendar)
     for event in events:
         replay.apply(event)
@@ -909,9 +967,9 @@ def _replay(
         if step.at < late_before:
             # The source's own system recorded this time; kept, and marked as entered late
             # (dossiers.backdating: a source may give any past time, always marked).
-            if late_mark is None:
-                late_mark = LateEntry(recorded_at=now, origin=Origin.SOURCE, source=source).as_data()
-            data["late_entry"] = late_mark
+            data["late_entry"] = batch.late_mark(
+                step.at, field=step.field, receipt=step.kind == EventKind.RECEIVED, reason=reason
+            )
         sequence += 1
         event = _NewEvent(sequence, step.kind, step.at, day, step.note, data)
         try:
@@ -954,9 +1012,7 @@ class _Write:
     held: dict[str, Any] | None = None  # an update: the values held before it
 
 
-def _plan_new(
-    record: SyncRecord, catalogue: _Catalogue, *, source: str, now, calendar, defaults, tolerance=None
-) -> _Write:
+def _plan_new(record: SyncRecord, catalogue: _Catalogue, batch: _Batch) -> _Write:
     procedure = record.procedure
     received_on = local_date(record.received_at)
     version = catalogue.version_on(procedure, received_on)
@@ -982,6 +1038,7 @@ def _plan_new(
     except ValidationError as error:
         raise RecordRejected(error.message_dict) from None
     receipt = record.steps[0]
+    source, now = batch.source, batch.now
     data = {"channel": record.channel, "version": version.pk, "source": source}
     if record.source_appointment_date:
         data["source_appointment_date"] = record.source_appointment_date.isoformat()
@@ -989,18 +1046,11 @@ def _plan_new(
         data["submitted_at"] = record.submitted_at.isoformat()
     steps = [Step(receipt.kind, receipt.at, receipt.field, data=data), *record.steps[1:]]
     events, state = _replay(
-        [],
-        steps,
-        code=code,
-        processing_days=version.processing_days,
-        now=now,
-        calendar=calendar,
-        source=source,
-        tolerance=tolerance,
+        [], steps, code=code, processing_days=version.processing_days, batch=batch, reason=record.backdate_reason
     )
     _check_status(record, state)
     # The row as ``Dossier(...)`` would fill it (every field's default), without building one.
-    row = defaults.row()
+    row = batch.defaults.row()
     row.update(
         code=code,
         procedure_id=procedure.pk,
@@ -1041,17 +1091,10 @@ class _Defaults:
 
 
 def _plan_existing(
-    record: SyncRecord,
-    dossier,
-    events: list[_HeldEvent],
-    *,
-    source: str,
-    now,
-    calendar,
-    adopt_local=False,
-    tolerance=None,
+    record: SyncRecord, dossier, events: list[_HeldEvent], batch: _Batch, *, adopt_local=False
 ) -> tuple[str, _Write | None]:
     """``dossier``: the held row's values as attributes (``_held``), changed in place for an update."""
+    source, now = batch.source, batch.now
     if dossier.source_system != source and not (adopt_local and not dossier.source_system):
         raise RecordRejected(
             {
@@ -1105,10 +1148,8 @@ def _plan_existing(
         new_steps,
         code=dossier.code,
         processing_days=dossier.processing_days,
-        now=now,
-        calendar=calendar,
-        source=source,
-        tolerance=tolerance,
+        batch=batch,
+        reason=record.backdate_reason,
     )
     held = dict(vars(dossier))
     dossier.backdated = dossier.backdated or any("late_entry" in event.data for event in created)
@@ -1245,33 +1286,25 @@ def sync_batch(
                 .values_list("dossier_id", "kind", "at", "data")
             ):
                 events[dossier_id].append(_HeldEvent(kind, at, data))
-        calendar, defaults, tolerance = get_calendar(), _Defaults(), past_tolerance()
+        earliest = min((local_date(record.received_at) for record in parsed), default=None)
+        batch = _Batch(
+            now=now,
+            source=source,
+            by=by,
+            calendar=get_calendar(),
+            tolerance=past_tolerance(),
+            closed=ClosedPeriods(earliest),
+            defaults=_Defaults(),
+        )
         writes: list[tuple[RecordResult, _Write]] = []
         for record in parsed:
             try:
                 dossier = existing.get(record.code)
                 if dossier is None:
-                    write = _plan_new(
-                        record,
-                        catalogue,
-                        source=source,
-                        now=now,
-                        calendar=calendar,
-                        defaults=defaults,
-                        tolerance=tolerance,
-                    )
+                    write = _plan_new(record, catalogue, batch)
                     outcome = SyncOutcome.CREATED
                 else:
-                    outcome, write = _plan_existing(
-                        record,
-                        dossier,
-                        events[dossier.id],
-                        source=source,
-                        now=now,
-                        calendar=calendar,
-                        adopt_local=adopt_local,
-                        tolerance=tolerance,
-                    )
+                    outcome, write = _plan_existing(record, dossier, events[dossier.id], batch, adopt_local=adopt_local)
             except RecordRejected as rejected:
                 results[record.index] = RecordResult(
                     record.index, record.code, SyncOutcome.REJECTED, rejected.status, rejected.errors

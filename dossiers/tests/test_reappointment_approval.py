@@ -72,6 +72,48 @@ def test_the_officer_proposes_the_head_approves_and_signs(client, officer_a, hea
     assert "Hoàng Văn Hải" in letter and "Lê Văn Cũ" not in letter
 
 
+def test_an_approval_later_than_the_tolerance_is_marked_as_entered_at_the_proposals_time(officer_a, head_a, dossier):
+    with time_machine.travel(local(2026, 3, 3, 9), tick=False):
+        proposal = services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 10), reason="Chờ")
+    with time_machine.travel(local(2026, 3, 4, 8), tick=False):  # the next morning
+        approved = services.reappointment_approve(proposal=proposal, by=head_a)
+    event = approved.events.get(kind=EventKind.REAPPOINTED)
+    late = event.data["late_entry"]
+    assert (event.at, event.recorded_at) == (local(2026, 3, 3, 9), local(2026, 3, 4, 8))
+    assert late["origin"] == "proposal"
+    assert datetime.datetime.fromisoformat(late["recorded_at"]) == local(2026, 3, 4, 8)
+    assert "03/03/2026 09:00" in late["reason"] and "04/03/2026 08:00" in late["reason"]
+    assert approved.backdated is True
+
+
+def test_an_approval_within_minutes_is_not_marked(officer_a, head_a, dossier):
+    with time_machine.travel(local(2026, 3, 3, 9), tick=False):
+        proposal = services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 10), reason="Chờ")
+    with time_machine.travel(local(2026, 3, 3, 9, 2), tick=False):
+        approved = services.reappointment_approve(proposal=proposal, by=head_a)
+    assert "late_entry" not in approved.events.get(kind=EventKind.REAPPOINTED).data
+    assert approved.backdated is False
+
+
+def test_a_proposal_inside_a_submitted_period_is_approved_by_the_ministry_office_only(
+    officer_a, head_a, office_staff, dossier
+):
+    from django.core.exceptions import ValidationError
+
+    from dossiers.models import ClosedPeriod
+
+    with time_machine.travel(local(2026, 3, 3, 9), tick=False):
+        proposal = services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 10), reason="Chờ")
+    ClosedPeriod.objects.create(label="Tháng 3 năm 2026", date_from=D(2026, 3, 1), date_to=D(2026, 3, 31))
+    with time_machine.travel(local(2026, 4, 6, 9), tick=False):
+        with pytest.raises(ValidationError) as refused:
+            services.reappointment_approve(proposal=proposal, by=head_a)
+        assert "Tháng 3 năm 2026" in refused.value.message_dict["at"][0]
+        approved = services.reappointment_approve(proposal=proposal, by=office_staff)
+    late = approved.events.get(kind=EventKind.REAPPOINTED).data["late_entry"]
+    assert (late["origin"], late["closed_period"]) == ("proposal", "Tháng 3 năm 2026")
+
+
 def test_the_head_declines_and_nothing_changes(client, officer_a, head_a, heads, dossier):
     with time_machine.travel(local(2026, 3, 2, 9), tick=False):
         proposal = services.reappointment_propose(dossier=dossier, by=officer_a, new_date=D(2026, 3, 10), reason="Chờ")
