@@ -25,6 +25,7 @@ from config.spreadsheets import neutralise_workbook
 from units.models import Unit
 
 from .models import Dossier, Reconciliation
+from .selectors import with_codes
 from .sync import OPEN_PROCESSING_STATUSES, parse_when, portal_status
 
 # The portal's export headers (and ours) → what they hold.
@@ -151,7 +152,7 @@ def reconcile(*, unit: Unit, date_from: datetime.date, date_to: datetime.date, r
     listed = {row.code for row in rows}
     outside = {
         dossier.code: dossier
-        for dossier in Dossier.objects.filter(code__in=[code for code in listed if code not in ours]).only(
+        for dossier in with_codes(Dossier.objects.all(), [code for code in listed if code not in ours]).only(
             "code", "status", "outcome", "appointment_date", "ended_on", "received_on", "unit_id"
         )
     }

@@ -8,6 +8,8 @@ import datetime
 import hmac
 
 from django.conf import settings
+from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -196,3 +198,18 @@ def hide_personal_data(dossier: Dossier, *, access: Access) -> Dossier:
             setattr(dossier, name, mask_personal(name, getattr(dossier, name)))
         dossier.personal_data_masked = True
     return dossier
+
+
+def with_codes(queryset, codes):
+    """``queryset.filter(code__in=codes)``, found through the unique index on ``code``.
+
+    On PostgreSQL a long ``code IN (…)`` lets the planner choose the trigram index on codes
+    (``dossier_code_part_trgm``, for searches), whose candidates (codes share most trigrams) are
+    all rechecked: seconds per thousand codes on a large table (16 s measured on 135,000 rows).
+    Joining the list as ``IN (SELECT unnest(…))`` makes it one probe of the unique B-tree per code
+    (28 ms). ``codes``: an iterable of strings.
+    """
+    codes = list(codes)
+    if connection.vendor == "postgresql":
+        return queryset.filter(code__in=RawSQL("SELECT unnest(%s::text[])", (codes,)))
+    return queryset.filter(code__in=codes)

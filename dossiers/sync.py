@@ -67,6 +67,7 @@ from .backdating import (
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome, Status
 from .deadlines import DossierState, Replay, action_allowed, local_date
 from .models import Dossier, DossierEvent, StateInterval
+from .selectors import with_codes
 from .services import FUTURE_TOLERANCE, NOTE_MAX_LENGTH, RATING_COMMENT_MAX_LENGTH, Applicant
 
 MAX_RECORDS = 1000
@@ -1274,8 +1275,8 @@ def sync_batch(
         _lock_codes(record_codes)
         existing = {
             row["code"]: SimpleNamespace(**row)
-            for row in Dossier.objects.select_for_update(of=("self",))
-            .filter(code__in=record_codes)
+            for row in with_codes(Dossier.objects.select_for_update(of=("self",)), record_codes)
+            .order_by()
             .values(*HELD_FIELDS, procedure_code=F("procedure__code"))
         }
         events: dict[int, list[_HeldEvent]] = {dossier.id: [] for dossier in existing.values()}
