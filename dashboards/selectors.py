@@ -12,6 +12,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from dossiers.models import Dossier
 from dossiers.selectors import overdue_days
 from stats import periods
+from stats.index766 import IndexResult, index766_grouped
 from stats.selectors import Coverage, Form06Row, TrendPoint, coverage, form06, monthly_trend
 from units.choices import MembershipRole
 from units.models import Membership, Unit
@@ -173,6 +175,22 @@ class EmulationSummary:
 
 
 @dataclass
+class IndexSummary:
+    """The unit's national index (Decision 766) so far: this reporting month and this reporting
+    year to the last day the statistics hold, with the year's points lost by group and the link
+    to its index page."""
+
+    month: IndexResult
+    year: IndexResult
+    url: str
+
+    @property
+    def groups_losing(self):
+        """The year's groups that lost points, most lost first."""
+        return sorted((group for group in self.year.groups if group.lost > 0), key=lambda group: -group.lost)
+
+
+@dataclass
 class UnitDashboard:
     """What the head of a unit sees for a period: the unit and its sub-units together."""
 
@@ -186,6 +204,7 @@ class UnitDashboard:
     due_soon: LiveList
     emulation: EmulationSummary | None
     coverage: Coverage
+    national_index: IndexSummary | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -288,6 +307,23 @@ def unit_dashboard(*, unit: Unit, unit_ids: list[int], period: DashboardPeriod, 
         ),
         emulation=emulation_summary(unit, year=period.emulation_year),
         coverage=coverage(period.date_from, period.date_to),
+        national_index=index_summary(unit, unit_ids=unit_ids, today=today),
+    )
+
+
+def index_summary(unit: Unit, *, unit_ids: list[int], today: datetime.date) -> IndexSummary:
+    """The national index of ``unit`` over ``unit_ids`` for the reporting month and year
+    (``stats.periods``) of the last day the statistics hold (``today − 1``), so far. One
+    ``index766_grouped`` call: at most six queries whatever the data."""
+    last = today - ONE_DAY
+    month = (periods.period_containing(last, periods.PeriodKind.MONTH).date_from, last)
+    year = (periods.period_containing(last, periods.PeriodKind.YEAR).date_from, last)
+    found = index766_grouped(scopes=[unit], periods=[month, year], unit_ids=unit_ids, today=today)
+    query = {"period": "custom", "date_from": year[0].isoformat(), "date_to": last.isoformat(), "unit": unit.code}
+    return IndexSummary(
+        month=found[(unit.pk, month)],
+        year=found[(unit.pk, year)],
+        url=f"{reverse('reports:index766')}?{urlencode(query)}",
     )
 
 

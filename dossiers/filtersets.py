@@ -64,6 +64,11 @@ class DossierFilterSet(ApiFilterSet):
     rated_from = django_filters.DateFilter(method="filter_rated_from", label=_("Rated on or after"))
     rated_to = django_filters.DateFilter(method="filter_rated_to", label=_("Rated on or before"))
     satisfied = StrictBooleanFilter(field_name="satisfied", label=_("Applicant satisfied"))
+    # The dossier flags the national index counts (``stats.index766``): its drill-downs.
+    fee_paid_online = StrictBooleanFilter(field_name="fee_paid_online", label=_("Fee paid online"))
+    result_electronic = StrictBooleanFilter(field_name="result_electronic", label=_("Electronic result"))
+    documents_digitised = StrictBooleanFilter(field_name="documents_digitised", label=_("Documents digitised"))
+    has_fee = StrictBooleanFilter(field_name="procedure__has_fee", label=_("Procedure bears a fee"))
     overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue today"))
     due_soon = StrictBooleanFilter(method="filter_due_soon", label=_("Due soon"))
     ordering = StableOrderingFilter(fields=("received_at", "appointment_date", "code"))

@@ -31,6 +31,13 @@ class ProcedureFilterSet(ApiFilterSet):
     level = django_filters.MultipleChoiceFilter(choices=CompetentLevel.choices)
     online_service = django_filters.MultipleChoiceFilter(choices=OnlineService.choices)
     in_force_on = django_filters.DateFilter(method="filter_in_force_on", label=_("In force on"))
+    subtree = django_filters.ModelChoiceFilter(
+        field_name="unit",
+        to_field_name="code",
+        queryset=Unit.objects.all(),
+        method="filter_subtree",
+        label=_("Resolving unit and its sub-units (code)"),
+    )
 
     class Meta:
         model = Procedure
@@ -52,6 +59,9 @@ class ProcedureFilterSet(ApiFilterSet):
 
     def filter_in_force_on(self, queryset, name, value):
         return queryset.in_force_on(value)
+
+    def filter_subtree(self, queryset, name, value):
+        return queryset.filter(unit__in=Unit.objects.subtree(value)) if value else queryset
 
 
 class ReductionPlanFilterSet(ApiFilterSet):

@@ -31,7 +31,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +40,7 @@ from procedures.choices import ChangeKind, OnlineService
 from procedures.models import ProcedureVersion
 from units.models import Unit
 
+from . import periods
 from .choices import NotApplicableRule
 from .models import DailyStat, FeedbackDailyStat, Index766Config
 
@@ -233,6 +234,11 @@ class GroupResult:
     def counted_maximum(self) -> Decimal:
         return sum((item.maximum for item in self.indicators if item.counted), Decimal(0))
 
+    @property
+    def lost(self) -> Decimal:
+        """Points lost on the counted indicators (counted maximum − points)."""
+        return self.counted_maximum - self.points
+
 
 @dataclass
 class IndexResult:
@@ -370,13 +376,8 @@ def _limit(queryset, *, paths, unit_ids, prefix="unit"):
     return queryset
 
 
-def _bucket(periods: list[Period]):
-    """A ``Case`` giving each row the index of the period its ``day`` falls in."""
-    return Case(
-        *(When(day__gte=start, day__lte=end, then=Value(number)) for number, (start, end) in enumerate(periods)),
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
+def _within(period: Period) -> Q:
+    return Q(day__gte=period[0], day__lte=period[1])
 
 
 def grouped_counts(
@@ -386,142 +387,138 @@ def grouped_counts(
     number of queries whatever the number of scopes, periods or dossiers.
 
     ``scopes``: units (each with its sub-units, by the unit tree's path; they may overlap, e.g. a
-    unit and its parent) or None for every unit; ``periods``: ``(date_from, date_to)`` pairs that
-    do not overlap (``ValueError`` otherwise); ``unit_ids`` limits every scope to those units (a
+    unit and its parent) or None for every unit; ``periods``: ``(date_from, date_to)`` pairs,
+    which may overlap (a month and its year); ``unit_ids`` limits every scope to those units (a
     principal's read scope). Returns ``{(unit id or None, (date_from, date_to)): counts}`` with
     the keys of ``counts()``; the catalogue keys are None for a period ending before the last day
     the rollups hold (``today − 1``: the catalogue's history is not recorded).
 
-    Queries: three for the rollups (dossier flows and feedback grouped by unit and period, stocks
-    grouped by unit and day), plus, when some period ends on or after ``today − 1``, one for the
-    catalogue versions in force on those periods' last days and one for the procedures' online
-    receipts and payments. The database groups by unit and period; the sums per scope are made
-    here over those rows (units × periods), never over dossiers.
+    Queries: three for the rollups (dossier flows and feedback grouped by unit, one filtered sum
+    per count and period; stocks grouped by unit and day), plus, when some period ends on or
+    after ``today − 1``, one for the catalogue versions in force on those periods' last days and
+    one for the procedures' online receipts and payments. The database groups by unit; the sums
+    per scope are made here over those rows (units × periods), never over dossiers.
     """
     today = today or timezone.localdate()
-    periods = [tuple(period) for period in periods]
-    ordered = sorted(set(periods))
-    for (_start, end), (next_start, _end) in zip(ordered, ordered[1:], strict=False):
-        if next_start <= end:
-            raise ValueError("The periods overlap.")
+    periods = list(dict.fromkeys(tuple(period) for period in periods))
     scopes = list(scopes)
     if not scopes or not periods:
         return {}
     paths = _covering_paths(scopes)
-    first, last = ordered[0][0], ordered[-1][1]
-    number = {period: index for index, period in enumerate(ordered)}
+    first, last = min(start for start, _end in periods), max(end for _start, end in periods)
 
     def rows_in(path: str, scope: Unit | None) -> bool:
         return scope is None or path.startswith(scope.path)
 
-    # 1. Dossier flows, by unit and period.
+    flow_aggregates = _flow_aggregates()
+    flow_keys = [key.removeprefix("sum_") for key in flow_aggregates]
+    feedback_keys = [f"feedback_{name}" for name in FeedbackDailyStat.COUNT_FIELDS]
+
+    def per_period(aggregates: dict, keys: list[str]) -> dict:
+        """Each aggregate once per period, filtered to its days (``p<number>_<key>``)."""
+        found = {}
+        for number, period in enumerate(periods):
+            for key, aggregate in zip(keys, aggregates.values(), strict=True):
+                condition = _within(period) if aggregate.filter is None else _within(period) & aggregate.filter
+                found[f"p{number}_{key}"] = Sum(*aggregate.source_expressions, filter=condition)
+        return found
+
+    # 1. Dossier flows, by unit, one filtered sum per count and period.
     flows = _limit(DailyStat.objects.filter(day__gte=first, day__lte=last), paths=paths, unit_ids=unit_ids)
-    flow_rows = list(
-        flows.annotate(period=_bucket(ordered))
-        .filter(period__gte=0)
-        .values("unit__path", "period")
-        .annotate(**_flow_aggregates())
-        .order_by()
-    )
+    flow_rows = list(flows.values("unit__path").annotate(**per_period(flow_aggregates, flow_keys)).order_by())
     # 2. Stocks on each period's last day, by unit and day.
-    ends = sorted({end for _start, end in ordered})
+    ends = sorted({end for _start, end in periods})
     stock_rows = list(
         _limit(DailyStat.objects.filter(day__in=ends), paths=paths, unit_ids=unit_ids)
         .values("unit__path", "day")
         .annotate(**{f"sum_{name}": Sum(name) for name in DOSSIER_STOCKS})
         .order_by()
     )
-    # 3. Feedback, by unit and period.
+    # 3. Feedback, by unit, one filtered sum per count and period.
     feedback_rows = list(
         _limit(FeedbackDailyStat.objects.filter(day__gte=first, day__lte=last), paths=paths, unit_ids=unit_ids)
-        .annotate(period=_bucket(ordered))
-        .filter(period__gte=0)
-        .values("unit__path", "period")
-        .annotate(**{f"feedback_{name}": Sum(name) for name in FeedbackDailyStat.COUNT_FIELDS})
+        .values("unit__path")
+        .annotate(
+            **per_period(
+                {key: Sum(name) for key, name in zip(feedback_keys, FeedbackDailyStat.COUNT_FIELDS, strict=True)},
+                feedback_keys,
+            )
+        )
         .order_by()
     )
-    flow_keys = [key.removeprefix("sum_") for key in _flow_aggregates()]
-    feedback_keys = [f"feedback_{name}" for name in FeedbackDailyStat.COUNT_FIELDS]
 
     # 4–5. The catalogue, for the periods ending on or after the last day the rollups hold.
-    current = [period for period in ordered if period[1] >= today - ONE_DAY]
+    current = [number for number, (_start, end) in enumerate(periods) if end >= today - ONE_DAY]
     in_force: dict[datetime.date, list[tuple]] = {}
     used_rows: list[dict] = []
     if current:
         # The versions that may be in force on one of those days, read once; which procedures are
         # in force on each day is worked out here (``ProcedureQuerySet.in_force_on``'s rule).
-        ends = sorted({end for _start, end in current})
-        versions = _limit(
-            ProcedureVersion.objects.filter(effective_from__lte=ends[-1])
-            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=ends[0]))
-            .exclude(change_kind=ChangeKind.ABOLISHED),
-            paths=paths,
-            unit_ids=unit_ids,
-            prefix="procedure__unit",
-        ).values_list(
-            "procedure_id",
-            "procedure__unit__path",
-            "procedure__online_service",
-            "procedure__has_fee",
-            "effective_from",
-            "effective_to",
+        current_ends = sorted({periods[number][1] for number in current})
+        versions = list(
+            _limit(
+                ProcedureVersion.objects.filter(effective_from__lte=current_ends[-1])
+                .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=current_ends[0]))
+                .exclude(change_kind=ChangeKind.ABOLISHED),
+                paths=paths,
+                unit_ids=unit_ids,
+                prefix="procedure__unit",
+            ).values_list(
+                "procedure_id",
+                "procedure__unit__path",
+                "procedure__online_service",
+                "procedure__has_fee",
+                "effective_from",
+                "effective_to",
+            )
         )
-        versions = list(versions)
-        for end in ends:
+        for end in current_ends:
             found = {
                 pk: (pk, path, service, fee)
                 for pk, path, service, fee, start, stop in versions
                 if start <= end and (stop is None or stop >= end)
             }
             in_force[end] = list(found.values())
+        usage = {}
+        for number in current:
+            usage[f"p{number}_online"] = Sum("received_online", filter=_within(periods[number]))
+            usage[f"p{number}_paid"] = Sum("paid_online", filter=_within(periods[number]))
         used_rows = list(
             flows.filter(Q(received_online__gt=0) | Q(paid_online__gt=0))
-            .annotate(period=_bucket(current))
-            .filter(period__gte=0)
-            .values("unit__path", "procedure_id", "period")
-            .annotate(online=Sum("received_online"), paid=Sum("paid_online"))
+            .values("unit__path", "procedure_id")
+            .annotate(**usage)
             .order_by()
         )
 
-    # Per period, the counts of each unit (by path): units × periods rows at most.
-    per_unit: dict[int, dict[str, dict[str, int]]] = {index: {} for index in range(len(ordered))}
     blank = dict.fromkeys([*flow_keys, *DOSSIER_STOCKS, *feedback_keys], 0)
-
-    def add(index: int, path: str, key: str, value) -> None:
-        row = per_unit[index].setdefault(path, dict(blank))
-        row[key] += value or 0
-
-    for row in flow_rows:
-        for key in flow_keys:
-            add(row["period"], row["unit__path"], key, row[f"sum_{key}"])
-    for row in stock_rows:
-        for index, (_start, end) in enumerate(ordered):
-            if end == row["day"]:
-                for key in DOSSIER_STOCKS:
-                    add(index, row["unit__path"], key, row[f"sum_{key}"])
-    for row in feedback_rows:
-        for key in feedback_keys:
-            add(row["period"], row["unit__path"], key, row[key])
-
     result = {}
     for scope in scopes:
-        for period in periods:
-            index = number[period]
+        for number, period in enumerate(periods):
             values = dict(blank)
-            for path, row in per_unit[index].items():
-                if rows_in(path, scope):
-                    for key, value in row.items():
-                        values[key] += value
-            if period in current:
+            for row in flow_rows:
+                if rows_in(row["unit__path"], scope):
+                    for key in flow_keys:
+                        values[key] += row[f"p{number}_{key}"] or 0
+            for row in feedback_rows:
+                if rows_in(row["unit__path"], scope):
+                    for key in feedback_keys:
+                        values[key] += row[f"p{number}_{key}"] or 0
+            for row in stock_rows:
+                if row["day"] == period[1] and rows_in(row["unit__path"], scope):
+                    for key in DOSSIER_STOCKS:
+                        values[key] += row[f"sum_{key}"] or 0
+            if number in current:
                 procedures = {
                     pk: (service, fee) for pk, path, service, fee in in_force[period[1]] if rows_in(path, scope)
                 }
                 used: dict[int, tuple[int, int]] = {}
-                position = current.index(period)
                 for row in used_rows:
-                    if row["period"] == position and rows_in(row["unit__path"], scope):
+                    if rows_in(row["unit__path"], scope):
                         online, paid = used.get(row["procedure_id"], (0, 0))
-                        used[row["procedure_id"]] = (online + (row["online"] or 0), paid + (row["paid"] or 0))
+                        used[row["procedure_id"]] = (
+                            online + (row[f"p{number}_online"] or 0),
+                            paid + (row[f"p{number}_paid"] or 0),
+                        )
                 values.update(_catalogue_counts(procedures, used))
             else:
                 values.update(dict.fromkeys(CATALOGUE_KEYS))
@@ -693,37 +690,57 @@ def _rate_54(result: IndicatorResult, processed: int, late: int, disliked: int, 
     result.points = rate_points(result.rate, result.maximum, result.target)
 
 
-# --- Drill-downs: the dossier list filtered as the index counts -------------------------------
+# --- Drill-downs: the lists filtered as the index counts ----------------------------------------
+
+DOSSIERS, PROCEDURES, FEEDBACK = "dossiers", "procedures", "feedback"
+LIST_URL_NAMES = {DOSSIERS: "dossiers:list", PROCEDURES: "procedures:list", FEEDBACK: "feedback:list"}
 
 
 @dataclass(frozen=True)
 class Drilldown:
-    """A link from a numerator or denominator to the dossier list (``dossiers:list``).
+    """A link from a numerator or denominator to the list of what it counts.
 
-    ``part`` is "numerator" or "denominator"; ``params`` the list's filters (a list value repeats
-    the parameter). Where the list has no filter for a count (e.g. paid online, electronic
-    result), there is no link rather than a wrong one; a link that shows a wider set says so.
+    ``part`` is "numerator" or "denominator"; ``target`` the list (``DOSSIERS``, ``PROCEDURES``
+    or ``FEEDBACK``, whose URL names are ``LIST_URL_NAMES``); ``params`` the list's filters (a
+    list value repeats the parameter). A link whose list shows exactly the counted set has
+    ``exact`` True; a part of a sum, or a wider set, says so in its label. Where no list can
+    filter on a count (e.g. procedures that received an online dossier), there is no link rather
+    than a wrong one.
     """
 
     part: str
     label: str
     params: dict
+    target: str = DOSSIERS
+    exact: bool = False
 
 
-def drilldowns(index: IndexResult) -> dict[str, list[Drilldown]]:
-    """The dossier-list links behind each indicator that has them, keyed by indicator code."""
+def drilldowns(index: IndexResult, *, every_unit: bool = True) -> dict[str, list[Drilldown]]:
+    """The list links behind each indicator that has them, keyed by indicator code.
+
+    ``every_unit`` False: the index without a unit covers only the units the reader may read;
+    the catalogue list is not limited that way, so its links are left out then. Links are given
+    only for an indicator with figures (computed or not applicable), never for one not available.
+    """
     scope = {"subtree": index.unit.code} if index.unit is not None else {}
-    received = {**scope, "received_from": index.date_from.isoformat(), "received_to": index.date_to.isoformat()}
-    ended = {**scope, "ended_from": index.date_from.isoformat(), "ended_to": index.date_to.isoformat()}
-    open_at_end = {**scope, "open_on": index.date_to.isoformat()}
-    overdue_at_end = {**scope, "overdue_on": index.date_to.isoformat()}
-    rated = {**scope, "rated_from": index.date_from.isoformat(), "rated_to": index.date_to.isoformat()}
+    first, last = index.date_from.isoformat(), index.date_to.isoformat()
+    received = {**scope, "received_from": first, "received_to": last}
+    ended = {**scope, "ended_from": first, "ended_to": last}
+    open_at_end = {**scope, "open_on": last}
+    overdue_at_end = {**scope, "overdue_on": last}
+    rated = {**scope, "rated_from": first, "rated_to": last}
+    in_force = {**scope, "in_force_on": last}
+    online = [OnlineService.PARTIAL, OnlineService.FULL]
+    handled = {**scope, "handled_from": first, "handled_to": last}
     numerator, denominator = "numerator", "denominator"
     processed = [
         Drilldown(denominator, str(_("Ended in the period")), ended),
         Drilldown(denominator, str(_("In progress at the end of the period")), open_at_end),
     ]
-    return {
+    online_counted = {**received, "channel": [Channel.ONLINE]}
+    if index.configuration.paper_result_assumed:
+        online_counted["result_electronic"] = "true"
+    links = {
         "2.1": [
             Drilldown(
                 numerator,
@@ -735,22 +752,168 @@ def drilldowns(index: IndexResult) -> dict[str, list[Drilldown]]:
             *processed,
         ],
         "3.3": [
+            Drilldown(numerator, str(_("Received online and counted")), online_counted, exact=True),
+            Drilldown(denominator, str(_("Received in the period")), received, exact=True),
+        ],
+        "3.6": [
+            Drilldown(numerator, str(_("Paid online")), {**received, "fee_paid_online": "true"}, exact=True),
+            Drilldown(
+                denominator, str(_("Received, fee-bearing procedures")), {**received, "has_fee": "true"}, exact=True
+            ),
+        ],
+        "4.1": [
             Drilldown(
                 numerator,
-                str(_("Received online (with or without an electronic result)")),
-                {
-                    **received,
-                    "channel": [Channel.ONLINE],
-                },
+                str(_("Resolved with an electronic result")),
+                {**ended, "outcome": [Outcome.RESOLVED], "result_electronic": "true"},
+                exact=True,
             ),
-            Drilldown(denominator, str(_("Received in the period")), received),
+            Drilldown(
+                denominator, str(_("Resolved in the period")), {**ended, "outcome": [Outcome.RESOLVED]}, exact=True
+            ),
         ],
-        "4.1": [Drilldown(denominator, str(_("Resolved in the period")), {**ended, "outcome": [Outcome.RESOLVED]})],
-        "4.2a": [Drilldown(denominator, str(_("Received in the period")), received)],
+        "4.2a": [
+            Drilldown(
+                numerator,
+                str(_("Received with documents digitised")),
+                {**received, "documents_digitised": "true"},
+                exact=True,
+            ),
+            Drilldown(denominator, str(_("Received in the period")), received, exact=True),
+        ],
+        "5.1": [
+            Drilldown(
+                numerator,
+                str(_("Feedback received in the period")),
+                {**scope, "received_from": first, "received_to": last},
+                FEEDBACK,
+                exact=True,
+            )
+        ],
+        "5.2": [
+            Drilldown(numerator, str(_("Handled on time")), {**handled, "handling": "on_time"}, FEEDBACK, exact=True),
+            Drilldown(denominator, str(_("Handled in the period")), handled, FEEDBACK, exact=True),
+        ],
         "5.4": [
             Drilldown(numerator, str(_("Ended late (subtracted)")), {**ended, "timeliness": [Timeliness.LATE]}),
             Drilldown(numerator, str(_("Overdue at the end (subtracted)")), overdue_at_end),
             Drilldown(numerator, str(_("Rated “not satisfied” (subtracted)")), {**rated, "satisfied": "false"}),
+            Drilldown(
+                numerator,
+                str(_("Feedback about a dossier (subtracted)")),
+                {**scope, "received_from": first, "received_to": last, "about_dossier": "true"},
+                FEEDBACK,
+            ),
             *processed,
         ],
     }
+    if index.unit is not None or every_unit:
+        links["3.1"] = [
+            Drilldown(numerator, str(_("Online, in force")), {**in_force, "online_service": online}, PROCEDURES, True),
+            Drilldown(denominator, str(_("In force at the end of the period")), in_force, PROCEDURES, True),
+        ]
+        links["3.2"] = [
+            Drilldown(denominator, str(_("Online, in force")), {**in_force, "online_service": online}, PROCEDURES, True)
+        ]
+        links["3.5b"] = [
+            Drilldown(denominator, str(_("Fee-bearing, in force")), {**in_force, "has_fee": "true"}, PROCEDURES, True)
+        ]
+    shown = {item.code for group in index.groups for item in group.indicators if item.status != NOT_AVAILABLE}
+    return {code: found for code, found in links.items() if code in shown}
+
+
+# --- The ministry-wide table: units ranked by total, with their months -------------------------
+
+
+def ranked_units(units: list[Unit], parent: Unit | None) -> tuple[Unit | None, list[Unit]]:
+    """The scope of the table and the units it ranks, from ``units`` (those the reader may read,
+    in tree order).
+
+    With a ``parent``: the parent and its direct sub-units the reader may read. Without: the
+    readable units whose parent is not readable (the top of the reader's tree); when that is a
+    single unit, it becomes the scope and its direct sub-units are ranked (the ministry office
+    sees the ministry's departments, a head their unit's divisions). A unit without readable
+    sub-units is ranked alone."""
+    if parent is None:
+        ids = {unit.pk for unit in units}
+        tops = [unit for unit in units if unit.parent_id not in ids]
+        if len(tops) != 1:
+            return None, tops
+        parent = tops[0]
+    children = [unit for unit in units if unit.parent_id == parent.pk]
+    return parent, children or [parent]
+
+
+@dataclass
+class RankedLine:
+    """One unit of the table: its rank (ties share it; None without a total), the index of the
+    period and the totals of the months (None where nothing was counted)."""
+
+    unit: Unit
+    rank: int | None
+    index: IndexResult
+    months: list[Decimal | None]
+
+
+@dataclass
+class Ranking:
+    """The table: the scope's own index, the ranked lines and the months of the trend."""
+
+    scope: Unit | None
+    whole: IndexResult
+    lines: list[RankedLine]
+    months: list[Period]
+
+
+def trend_months(date_to: datetime.date, *, today: datetime.date) -> list[Period]:
+    """The months of the trend: the reporting months (15th to 14th, ``stats.periods``) of the
+    reporting year ``date_to`` falls in, up to the last day the rollups hold (``today − 1``),
+    the last one cut there."""
+    last = today - ONE_DAY
+    year = periods.period_containing(date_to, periods.PeriodKind.YEAR).year
+    return [
+        (month.date_from, min(month.date_to, last))
+        for month in periods.periods_of_year(year, periods.PeriodKind.MONTH)
+        if month.date_from <= last
+    ]
+
+
+def ranking(
+    *,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    units: list[Unit],
+    parent: Unit | None = None,
+    unit_ids=None,
+    today: datetime.date | None = None,
+) -> Ranking:
+    """The ministry-wide table of the national index (issue 12, item 3): the units of
+    ``ranked_units(units, parent)`` by total over ``[date_from, date_to]`` (highest first, ties
+    share a rank, units without a total last), each with its group points and the totals of the
+    months of ``trend_months``. ``unit_ids`` limits every figure to the units the reader may read.
+    A fixed number of queries whatever the number of units or months (one ``index766_grouped``:
+    at most six, seven when the period and its trend straddle two years' configurations)."""
+    today = today or timezone.localdate()
+    scope, ranked = ranked_units(units, parent)
+    period = (date_from, date_to)
+    scopes = [scope, *[unit for unit in ranked if unit != scope]]
+    months = trend_months(date_to, today=today)
+    found = index766_grouped(scopes=scopes, periods=[period, *months], unit_ids=unit_ids, today=today)
+    lines = [
+        RankedLine(
+            unit=unit,
+            rank=None,
+            index=found[(unit.pk, period)],
+            months=[found[(unit.pk, month)].total for month in months],
+        )
+        for unit in ranked
+    ]
+    lines.sort(key=lambda line: (line.index.total is None, -(line.index.total or 0), line.unit.path))
+    previous, rank = None, 0
+    for position, line in enumerate(lines, 1):
+        if line.index.total is None:
+            break
+        if line.index.total != previous:
+            rank, previous = position, line.index.total
+        line.rank = rank
+    return Ranking(scope=scope, whole=found[(_key(scope), period)], lines=lines, months=months)

@@ -28,8 +28,10 @@ from units.choices import UnitKind
 from units.models import Unit
 
 from . import form06 as layout
+from . import index766_files as files766
 from . import periods, rollups, tasks
-from .index766 import drilldowns, index766
+from .index766 import LIST_URL_NAMES, drilldowns, index766, ranking
+from .index766_files import index_xlsx, ranking_xlsx
 from .models import StatsRun
 from .selectors import coverage, form06
 from .submissions import report_differences, report_submit, submitted_report, submitted_rows
@@ -311,10 +313,30 @@ class Form06View(ReportReaderMixin, TemplateView):
 
 
 class Index766Form(Form06Form):
-    """The period and the unit of the national index (the Form 06 choices, without grouping or files)."""
+    """The period and the unit of the national index (the Form 06 choices, without grouping;
+    ``export=xlsx`` for the workbook)."""
 
     group_by = None
-    export = None
+    export = forms.ChoiceField(choices=[("", ""), ("xlsx", "xlsx")], required=False)
+
+
+def index766_link(name: str, query: dict, **changes) -> str:
+    """The URL of page ``name`` (``reports:index766`` or ``reports:index766-units``) for the same
+    period as ``query`` (a cleaned ``Index766Form``), with ``changes`` (e.g. ``unit=CODE``)."""
+    params = {"period": CUSTOM, "date_from": query["date_from"].isoformat(), "date_to": query["date_to"].isoformat()}
+    preset = query.get("preset")
+    if preset is not None:
+        params = {"period": preset.kind, "year": preset.year}
+        if preset.number is not None:
+            params["number"] = preset.number
+    params.update({key: value for key, value in changes.items() if value not in (None, "")})
+    return f"{reverse(name)}?{urlencode(params)}"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=EXPORTS["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 class Index766View(ReportReaderMixin, TemplateView):
@@ -342,7 +364,10 @@ class Index766View(ReportReaderMixin, TemplateView):
             unit=unit,
             unit_ids=None if self.access.read_all else self.access.read_unit_ids,
         )
-        links = drilldowns(result)
+        if query["export"] == "xlsx":
+            code = unit.code if unit is not None else ""
+            return xlsx_response(index_xlsx(result), files766.filename("index", result.date_from, result.date_to, code))
+        links = drilldowns(result, every_unit=self.access.read_all)
         groups = [
             {
                 "group": group,
@@ -350,7 +375,12 @@ class Index766View(ReportReaderMixin, TemplateView):
                     {
                         "item": item,
                         "links": [
-                            (link.part, link.label, f"{reverse('dossiers:list')}?{urlencode(link.params, doseq=True)}")
+                            (
+                                link.part,
+                                link.label,
+                                f"{reverse(LIST_URL_NAMES[link.target])}?{urlencode(link.params, doseq=True)}",
+                                link.target,
+                            )
                             for link in links.get(item.code, [])
                         ],
                     }
@@ -366,6 +396,91 @@ class Index766View(ReportReaderMixin, TemplateView):
                 index=result,
                 groups=groups,
                 coverage=coverage(query["date_from"], query["date_to"]),
+                export_link=index766_link(
+                    "reports:index766", query, unit=unit.code if unit is not None else None, export="xlsx"
+                ),
+                units_link=index766_link("reports:index766-units", query, unit=unit.code if unit is not None else None),
+            )
+        )
+
+    default_query = staticmethod(Form06View.default_query)
+
+
+class Index766UnitsView(ReportReaderMixin, TemplateView):
+    """The ministry-wide table of the national index (issue 12, item 3): the units (the direct
+    sub-units of ``?unit=``, or the top of the reader's tree) ranked by total for the period,
+    with each group's points and the month-by-month trend of their totals over the year (a
+    Chart.js line chart and a table), each unit linking to its index page; ``?export=xlsx`` for
+    the workbook. Only the units the reader may read. A fixed number of queries whatever the
+    number of units: the user's units, the chosen unit, ``ranking`` and the days not computed."""
+
+    template_name = "reports/index766_units.html"
+
+    def get(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        units = list(units_visible_to(self.access).order_by("path"))
+        data = request.GET if set(request.GET) & set(Index766Form.base_fields) else self.default_query(today)
+        form = Index766Form(data, units=units, today=today)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        query = form.cleaned_data
+        unit = query["unit"]
+        if unit is not None and not self.access.can_read_unit(unit.pk):
+            raise PermissionDenied(gettext("You may not read the statistics of unit %(code)s.") % {"code": unit.code})
+        table = ranking(
+            date_from=query["date_from"],
+            date_to=query["date_to"],
+            units=units,
+            parent=unit,
+            unit_ids=None if self.access.read_all else self.access.read_unit_ids,
+            today=today,
+        )
+        if query["export"] == "xlsx":
+            code = table.scope.code if table.scope is not None else ""
+            return xlsx_response(
+                ranking_xlsx(table), files766.filename("ranking", query["date_from"], query["date_to"], code)
+            )
+        lines = [
+            {
+                "line": line,
+                "link": index766_link("reports:index766", query, unit=line.unit.code),
+                "sub_link": (
+                    index766_link("reports:index766-units", query, unit=line.unit.code)
+                    if any(each.parent_id == line.unit.pk for each in units)
+                    else ""
+                ),
+            }
+            for line in table.lines
+        ]
+        chart = {
+            "labels": [start.strftime("%m/%Y") for start, _end in table.months],
+            "series": [
+                {"code": line.unit.code, "totals": [None if total is None else float(total) for total in line.months]}
+                for line in table.lines
+            ],
+            "words": {"total": gettext("Total on 100")},
+        }
+        scope = table.scope
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                query=query,
+                table=table,
+                lines=lines,
+                chart_data=chart,
+                coverage=coverage(query["date_from"], query["date_to"]),
+                scope_link=index766_link("reports:index766", query, unit=scope.code if scope is not None else None),
+                export_link=index766_link(
+                    "reports:index766-units", query, unit=unit.code if unit is not None else None, export="xlsx"
+                ),
+                up_link=next(
+                    (
+                        index766_link("reports:index766-units", query, unit=each.code)
+                        for each in units
+                        if scope is not None and each.pk == scope.parent_id
+                    ),
+                    "",
+                ),
             )
         )
 

@@ -106,9 +106,13 @@ def test_many_scopes_and_months_cost_the_same_few_queries(spread, django_assert_
     assert len(found) == 5 * 12
 
 
-def test_overlapping_periods_are_refused(unit_a):
-    with pytest.raises(ValueError):
-        grouped_counts(scopes=[unit_a], periods=[(D(2026, 1, 1), D(2026, 1, 31)), (D(2026, 1, 31), D(2026, 2, 28))])
+def test_overlapping_periods_are_counted_each_whole(spread, unit_a):
+    month, quarter = (D(2026, 3, 1), D(2026, 3, 31)), (D(2026, 1, 1), D(2026, 3, 31))
+    found = grouped_counts(scopes=[unit_a], periods=[month, quarter], today=TODAY)
+
+    for period in (month, quarter):
+        assert found[(unit_a.pk, period)] == counts(date_from=period[0], date_to=period[1], unit=unit_a, today=TODAY)
+    assert found[(unit_a.pk, quarter)]["received_in_person"] > found[(unit_a.pk, month)]["received_in_person"]
 
 
 def test_month_periods_are_clipped_to_the_range():
