@@ -5,11 +5,15 @@ is numerator / denominator in percent, two decimals) and says which lists show t
 procedures behind it. ``Criterion.metric`` takes its choices from ``METRICS`` through a callable,
 so adding an entry below needs no migration.
 
-Two sources feed the metrics:
+Three sources feed the metrics:
 
 * the Form 06 figures of the unit's subtree over the window (``stats.selectors.period_figures``);
 * the procedure catalogue of the subtree: procedures in force on the window's last day, with the
-  catalogue's flags as they stand today (the catalogue keeps no history of those flags).
+  catalogue's flags as they stand today (the catalogue keeps no history of those flags);
+* the national index (Decision 766) of the subtree over the window (``stats.index766``): its
+  total on 100, and each group's points as a percentage of the group's counted maximum. These
+  are already scores, so they have no numerator or denominator of dossiers; the threshold rule
+  applies to them as to any rate (``scoring.points_for``).
 """
 
 import datetime
@@ -20,8 +24,10 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from stats.index766 import GROUPS, IndexResult
 from stats.selectors import Form06Row, percent
 
 
@@ -46,14 +52,25 @@ class Window:
 
 @dataclass(frozen=True)
 class Metric:
+    """A metric: ``counts`` gives a rate's numerator and denominator from the figures and the
+    catalogue; an index metric has ``score`` instead, a percentage read from the national index."""
+
     code: str
     label: Promise
     formula: Promise
-    counts: Callable[[Form06Row, CatalogueCounts], tuple[int, int]]
+    counts: Callable[[Form06Row, CatalogueCounts], tuple[int, int]] | None
     links: Callable[[Window], list[tuple[Promise, str]]]
+    score: Callable[[IndexResult], Decimal | None] | None = None
 
-    def rate(self, figures: Form06Row, catalogue: CatalogueCounts) -> tuple[Decimal | None, int, int]:
-        """(rate in percent or None when there is nothing to measure, numerator, denominator)."""
+    def rate(
+        self, figures: Form06Row, catalogue: CatalogueCounts, index: IndexResult | None = None
+    ) -> tuple[Decimal | None, int | None, int | None]:
+        """(rate in percent or None when there is nothing to measure, numerator, denominator).
+
+        An index metric gives its percentage with no numerator or denominator (None), and None
+        when ``index`` is not given or counts nothing."""
+        if self.score is not None:
+            return (self.score(index) if index is not None else None), None, None
         numerator, denominator = self.counts(figures, catalogue)
         return percent(numerator, denominator), numerator, denominator
 
@@ -175,8 +192,51 @@ METRICS: dict[str, Metric] = {
     )
 }
 
+
+def _index_links(window: Window) -> list:
+    """The unit's index page for the window: every indicator and the dossiers behind it."""
+    query = {
+        "period": "custom",
+        "date_from": window.date_from.isoformat(),
+        "date_to": window.date_to.isoformat(),
+        "unit": window.unit_code,
+    }
+    return [(_("The national index of the window"), f"{reverse('reports:index766')}?{urlencode(query)}")]
+
+
+def _group_share(code: str) -> Callable[[IndexResult], Decimal | None]:
+    def share(index: IndexResult) -> Decimal | None:
+        group = next(group for group in index.groups if group.code == code)
+        if not group.counted_maximum:
+            return None
+        return (group.points * 100 / group.counted_maximum).quantize(Decimal("0.01"))
+
+    return share
+
+
+INDEX_TOTAL = "index766_total"
+METRICS[INDEX_TOTAL] = Metric(
+    code=INDEX_TOTAL,
+    label=_("National index (Decision 766): total"),
+    formula=_("the index's total on 100 (points earned / maximum of the indicators counted)"),
+    counts=None,
+    links=_index_links,
+    score=lambda index: index.total,
+)
+for _group in GROUPS:
+    METRICS[f"index766_group_{_group.code.lower()}"] = Metric(
+        code=f"index766_group_{_group.code.lower()}",
+        label=format_lazy("{} {}", _("National index (Decision 766): group"), _group.code),
+        formula=_("the group's points / its maximum of the indicators counted, in percent"),
+        counts=None,
+        links=_index_links,
+        score=_group_share(_group.code),
+    )
+
 # Metrics read from the catalogue rather than from the dossiers' statistics.
 CATALOGUE_METRICS = frozenset({"internal_procedure_share", "portal_integration_share"})
+# Metrics read from the national index (``stats.index766``).
+INDEX_METRICS = frozenset(code for code, metric in METRICS.items() if metric.score is not None)
 
 
 def metric_choices() -> list[tuple[str, Promise]]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import ConflictError
 from config.numbers import number_text
 from procedures.models import Procedure
+from stats.index766 import IndexResult, index766_grouped
 from stats.models import DailyStat
 from stats.periods import PeriodKind, periods_of_year
 from stats.selectors import Form06Row, form06
@@ -39,7 +40,7 @@ from .choices import (
     YearRule,
     YearStatus,
 )
-from .metrics import CATALOGUE_METRICS, METRICS, CatalogueCounts, behind_schedule
+from .metrics import CATALOGUE_METRICS, INDEX_METRICS, METRICS, CatalogueCounts, behind_schedule
 from .models import (
     AuditEntry,
     Criterion,
@@ -372,8 +373,31 @@ class _Catalogue:
         )
 
 
+class _Index:
+    """The national index (``stats.index766``) of every scored unit for each window asked: one
+    ``index766_grouped`` call (at most six queries) per distinct window, whatever the number of
+    units; a unit outside ``units`` (none today) costs a call of its own."""
+
+    def __init__(self, units: list[Unit], *, today: datetime.date):
+        self.units = units
+        self.today = today
+        self.by_window: dict[tuple[datetime.date, datetime.date], dict] = {}
+
+    def for_unit(self, unit: Unit, date_from: datetime.date, date_to: datetime.date) -> IndexResult:
+        window = (date_from, date_to)
+        found = self.by_window.setdefault(window, {})
+        if (unit.pk, window) not in found:
+            scopes = self.units if not found and any(each.pk == unit.pk for each in self.units) else [unit]
+            found.update(index766_grouped(scopes=scopes, periods=[window], today=self.today))
+        return found[(unit.pk, window)]
+
+
 def _lines(
-    criteria: list[Criterion], figures: Form06Row, catalogue: CatalogueCounts, manual: dict[int, ManualScore]
+    criteria: list[Criterion],
+    figures: Form06Row,
+    catalogue: CatalogueCounts,
+    manual: dict[int, ManualScore],
+    index: IndexResult | None = None,
 ) -> list[CriterionScore]:
     """The breakdown of one score (unsaved rows), one per criterion of the scheme."""
     lines = []
@@ -395,7 +419,7 @@ def _lines(
             else:
                 line.status, line.points, line.evidence = LineStatus.MANUAL, entered.points, entered.evidence
         else:
-            value, line.numerator, line.denominator = METRICS[criterion.metric].rate(figures, catalogue)
+            value, line.numerator, line.denominator = METRICS[criterion.metric].rate(figures, catalogue, index)
             if value is None:
                 line.status = LineStatus.NOT_APPLICABLE
             else:
@@ -465,12 +489,15 @@ def _score_scope(
     manual: dict[int, ManualScore],
     needs_statistics: bool,
     needs_catalogue: bool,
+    index: _Index | None = None,
+    needs_index: bool = False,
 ) -> tuple[list[CriterionScore], Form06Row]:
     """The breakdown of one scope and window, and the figures it rests on."""
     # The figures are read even for a scheme without statistics metrics: the band conditions need them.
     row = figures.for_subtree(unit, date_from, date_to)
     counts = catalogue.for_subtree(unit, date_to) if needs_catalogue else CatalogueCounts()
-    return _lines(criteria, row, counts, manual), row
+    national = index.for_unit(unit, date_from, date_to) if needs_index and index is not None else None
+    return _lines(criteria, row, counts, manual, national), row
 
 
 def _unit_window(start, end, *, unit: Unit, manual: dict, scope: dict):
@@ -614,6 +641,7 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
         "catalogue": _Catalogue(all_units),
         "needs_statistics": bool(metrics - CATALOGUE_METRICS),
         "needs_catalogue": bool(metrics & CATALOGUE_METRICS),
+        "needs_index": bool(metrics & INDEX_METRICS),
     }
     manual: dict[int, dict[int, ManualScore]] = {}
     for entered in ManualScore.objects.filter(criterion__year=record):
@@ -632,6 +660,7 @@ def emulation_compute(*, year: int, by=None, today: datetime.date | None = None)
             ratings.setdefault(rating.unit_id, []).append(rating)
 
     units = scorable_units()
+    scope["index"] = _Index(units, today=today)
     unit_scores: list[tuple[UnitScore, list[CriterionScore]]] = []
     period_scores: list[PeriodScore] = []
     for unit in units:
@@ -1084,6 +1113,22 @@ DEMO_CRITERIA = (
     ),
     ("reform-initiatives", "Sáng kiến, giải pháp cải cách TTHC", "Reform initiatives", 10, "", None),
 )
+# From 2026 the demo scheme also scores the national index (Decision 766): ten of the on-time
+# rate's forty points go to the index's total, full at 80 of 100.
+INDEX766_FROM = 2026
+DEMO_CRITERIA_INDEX766 = (
+    ("on-time", "Tỷ lệ hồ sơ giải quyết đúng hạn", "On-time rate", 30, "on_time_rate", 90),
+    *DEMO_CRITERIA[1:-1],
+    (
+        "index766",
+        "Bộ chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766/QĐ-TTg)",
+        "National index (Decision 766)",
+        10,
+        "index766_total",
+        80,
+    ),
+    DEMO_CRITERIA[-1],
+)
 
 
 @transaction.atomic
@@ -1106,7 +1151,9 @@ def emulation_seed_demo_scheme(*, year: int) -> EmulationYear:
                 metric=metric,
                 target=None if target is None else Decimal(target),
             )
-            for code, name_vi, name_en, points, metric, target in DEMO_CRITERIA
+            for code, name_vi, name_en, points, metric, target in (
+                DEMO_CRITERIA_INDEX766 if year >= INDEX766_FROM else DEMO_CRITERIA
+            )
         ],
         outstanding_min=record.outstanding_min,
         good_min=record.good_min,

@@ -247,6 +247,7 @@ class IndexResult:
     unit: Unit | None
     configuration: Configuration
     groups: list[GroupResult]
+    counts: dict = field(default_factory=dict)  # the ``counts()`` it was scored from
 
     @property
     def points(self) -> Decimal:
@@ -649,7 +650,12 @@ def score(
         group.maximum += result.maximum
         group.indicators.append(result)
     return IndexResult(
-        date_from=date_from, date_to=date_to, unit=unit, configuration=config, groups=list(groups.values())
+        date_from=date_from,
+        date_to=date_to,
+        unit=unit,
+        configuration=config,
+        groups=list(groups.values()),
+        counts=dict(c),
     )
 
 
@@ -917,3 +923,82 @@ def ranking(
             rank, previous = position, line.index.total
         line.rank = rank
     return Ranking(scope=scope, whole=found[(_key(scope), period)], lines=lines, months=months)
+
+
+# --- What-if: what it takes to reach full points on 2.1 and 3.3 ---------------------------------
+
+ALREADY_FULL, NEEDED, IMPOSSIBLE, NOTHING_YET = "already_full", "needed", "impossible", "nothing_yet"
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """What it takes for one indicator to earn its full points by the end of the period.
+
+    ``status``: ``ALREADY_FULL`` (nothing more is needed, even if every open dossier ended late,
+    for 2.1), ``NEEDED`` (``needed`` more: open dossiers that must end on time for 2.1, online
+    receipts for 3.3), ``IMPOSSIBLE`` (not reachable: for 2.1, even if every dossier open within
+    its deadline ended on time; for 3.3, a 100% bar with an offline receipt already counted), or
+    ``NOTHING_YET`` (the denominator is 0). ``bar`` is the rate that earns the full points (the
+    target, or 100%); ``available`` the open dossiers that can still end on time (2.1 only)."""
+
+    code: str
+    status: str
+    bar: Decimal
+    needed: int = 0
+    available: int | None = None
+
+
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+def what_if(index: IndexResult) -> dict[str, WhatIf]:
+    """For 2.1 and 3.3 (issue 12, item 5), what the unit must still do this period to earn their
+    full points, assuming nothing else changes (no new receipts for 2.1; for 3.3, each new receipt
+    is an online one counted by the index). Pure: reads ``index.counts`` and its configuration.
+
+    * 2.1 = (ended early or on time + open within deadline) / (ended + open). An open dossier keeps
+      2.1's numerator only by ending on time (or staying within its deadline); an overdue one never
+      can. With ``bar`` the target (100% without one), the numerator needed is
+      ``⌈bar × denominator / 100⌉``; the open dossiers that must end on time are that minus the
+      dossiers ended early or on time: none needed → ``ALREADY_FULL``; more than those open within
+      deadline → ``IMPOSSIBLE``.
+    * 3.3 = counted online receipts / receipts. ``x`` more counted online receipts reach the bar
+      when ``(n + x) / (d + x) ≥ bar / 100``, i.e. ``x = ⌈(bar × d − 100 × n) / (100 − bar)⌉``;
+      with a bar of 100% that is reachable only when every receipt already counts. With no
+      receipt yet, one is enough.
+
+    The threshold rule (DESIGN.md, "The national index") gives the full points at the bar."""
+    c = index.counts
+    targets = index.configuration.targets
+    result = {}
+
+    bar = targets.get("2.1") or HUNDRED
+    ended_well = c["ended_early"] + c["ended_on_time"]
+    denominator = ended_well + c["ended_late"] + c["open_within_deadline"] + c["open_overdue"]
+    if not denominator:
+        result["2.1"] = WhatIf("2.1", NOTHING_YET, bar, available=0)
+    else:
+        required = _ceil_div(int(bar * 100) * denominator, 10000)  # bar has two decimals at most
+        needed = required - ended_well
+        if needed <= 0:
+            result["2.1"] = WhatIf("2.1", ALREADY_FULL, bar, available=c["open_within_deadline"])
+        elif needed > c["open_within_deadline"]:
+            result["2.1"] = WhatIf("2.1", IMPOSSIBLE, bar, needed, c["open_within_deadline"])
+        else:
+            result["2.1"] = WhatIf("2.1", NEEDED, bar, needed, c["open_within_deadline"])
+
+    bar = targets.get("3.3") or HUNDRED
+    received = c["received_online"] + c["received_in_person"] + c["received_postal"]
+    counted = c["received_online_e_result"] if index.configuration.paper_result_assumed else c["received_online"]
+    if not received:
+        result["3.3"] = WhatIf("3.3", NOTHING_YET, bar, needed=1)
+    elif counted * 100 >= bar * received:
+        result["3.3"] = WhatIf("3.3", ALREADY_FULL, bar)
+    elif bar >= HUNDRED:
+        result["3.3"] = WhatIf("3.3", IMPOSSIBLE, bar)
+    else:
+        scaled = int(bar * 100)
+        needed = _ceil_div(scaled * received - 10000 * counted, 10000 - scaled)
+        result["3.3"] = WhatIf("3.3", NEEDED, bar, needed)
+    return result

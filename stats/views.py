@@ -30,7 +30,7 @@ from units.models import Unit
 from . import form06 as layout
 from . import index766_files as files766
 from . import periods, rollups, tasks
-from .index766 import LIST_URL_NAMES, drilldowns, index766, ranking
+from .index766 import LIST_URL_NAMES, drilldowns, index766, ranking, what_if
 from .index766_files import index_xlsx, ranking_xlsx
 from .models import StatsRun
 from .selectors import coverage, form06
@@ -368,6 +368,7 @@ class Index766View(ReportReaderMixin, TemplateView):
             code = unit.code if unit is not None else ""
             return xlsx_response(index_xlsx(result), files766.filename("index", result.date_from, result.date_to, code))
         links = drilldowns(result, every_unit=self.access.read_all)
+        cases = what_if(result)
         groups = [
             {
                 "group": group,
@@ -395,6 +396,8 @@ class Index766View(ReportReaderMixin, TemplateView):
                 query=query,
                 index=result,
                 groups=groups,
+                what_if_progress=cases["2.1"],
+                what_if_online=cases["3.3"],
                 coverage=coverage(query["date_from"], query["date_to"]),
                 export_link=index766_link(
                     "reports:index766", query, unit=unit.code if unit is not None else None, export="xlsx"

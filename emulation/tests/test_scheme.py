@@ -228,12 +228,17 @@ def test_the_demo_scheme_adds_up_to_100_and_is_left_alone_once_made(db):
     record = services.emulation_seed_demo_scheme(year=YEAR)
     criteria = list(record.criteria.values_list("code", "max_points", "metric", "target"))
     assert sum(points for _code, points, _metric, _target in criteria) == Decimal(100)
-    assert criteria[0] == ("on-time", Decimal("40.00"), "on_time_rate", Decimal("90.00"))
+    # From 2026 ten of the on-time rate's points go to the national index's total.
+    assert criteria[0] == ("on-time", Decimal("30.00"), "on_time_rate", Decimal("90.00"))
+    assert criteria[-2] == ("index766", Decimal("10.00"), "index766_total", Decimal("80.00"))
     assert criteria[-1] == ("reform-initiatives", Decimal("10.00"), "", None)
-    assert len(criteria) == 7
+    assert len(criteria) == 8
 
     services.emulation_seed_demo_scheme(year=YEAR)
-    assert Criterion.objects.count() == 7
+    assert Criterion.objects.count() == 8
+    earlier = services.emulation_seed_demo_scheme(year=YEAR - 1)
+    assert earlier.criteria.get(code="on-time").max_points == Decimal("40.00")
+    assert earlier.criteria.count() == 7
 
 
 def test_the_demo_scores_2026_by_decree_335_with_illustrative_inputs(db, unit_a):

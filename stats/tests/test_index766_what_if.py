@@ -1,0 +1,132 @@
+"""What it takes to reach full points on 2.1 and 3.3 this period (issue 12, item 5)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from stats.index766 import (
+    ALREADY_FULL,
+    IMPOSSIBLE,
+    INDICATORS,
+    NEEDED,
+    NOTHING_YET,
+    Configuration,
+    index766,
+    score,
+    what_if,
+)
+
+D = datetime.date
+ZERO = dict.fromkeys(
+    [
+        "received_online",
+        "received_in_person",
+        "received_postal",
+        "paid_online",
+        "ended_early",
+        "ended_on_time",
+        "ended_late",
+        "ended_resolved",
+        "resolved_e_result",
+        "received_online_e_result",
+        "received_digitised",
+        "rated_unsatisfied",
+        "fee_received",
+        "open_within_deadline",
+        "open_overdue",
+        "feedback_received",
+        "feedback_handled_on_time",
+        "feedback_handled_late",
+        "feedback_liked",
+        "feedback_disliked",
+        "feedback_received_about_dossier",
+    ],
+    0,
+) | dict.fromkeys(
+    ["procedures", "online_procedures", "online_procedures_used", "fee_procedures", "fee_procedures_paid"]
+)
+
+
+def answer(targets=None, paper=True, **counts):
+    config = Configuration(
+        year=2026,
+        points={item.code: item.points for item in INDICATORS},
+        targets={item.code: item.target for item in INDICATORS} | (targets or {}),
+        paper_result_assumed=paper,
+    )
+    index = score(ZERO | counts, config, date_from=D(2026, 3, 1), date_to=D(2026, 3, 31))
+    return what_if(index)
+
+
+def test_2_1_the_open_dossiers_that_must_end_on_time_to_reach_a_target():
+    # 6 ended early or on time, 1 late, 2 open within deadline, 1 overdue (the worked example), 80% bar:
+    # 8 of 10 needed, 6 are in, so 2 of the 2 open within deadline must end on time.
+    found = answer({"2.1": Decimal(80)}, ended_on_time=6, ended_late=1, open_within_deadline=2, open_overdue=1)["2.1"]
+    assert (found.status, found.needed, found.available, found.bar) == (NEEDED, 2, 2, Decimal(80))
+
+
+def test_2_1_full_points_without_a_target_are_out_of_reach_once_a_dossier_is_late():
+    found = answer(ended_on_time=6, ended_late=1, open_within_deadline=2, open_overdue=1)["2.1"]
+    assert (found.status, found.needed, found.available) == (IMPOSSIBLE, 4, 2)
+
+
+def test_2_1_already_full_whatever_the_open_dossiers_do():
+    found = answer({"2.1": Decimal(70)}, ended_on_time=8, ended_late=1, open_within_deadline=1)["2.1"]
+    assert (found.status, found.needed) == (ALREADY_FULL, 0)
+
+
+def test_2_1_with_nothing_to_count():
+    assert answer()["2.1"].status == NOTHING_YET
+
+
+def test_3_3_the_online_receipts_still_needed():
+    # 3 of 10 counted, 50% bar: (3 + 4) / (10 + 4) = 50%.
+    found = answer(received_online=4, received_online_e_result=3, received_in_person=6)["3.3"]
+    assert (found.status, found.needed) == (NEEDED, 4)
+    # Three would not do: 6 / 13 < 50%.
+    assert Decimal(6) / 13 < Decimal("0.5") <= Decimal(7) / 14
+
+
+def test_3_3_counts_every_online_receipt_when_results_are_not_assumed_on_paper():
+    found = answer(paper=False, received_online=4, received_online_e_result=3, received_in_person=6)["3.3"]
+    assert (found.status, found.needed) == (NEEDED, 2)  # (4 + 2) / (10 + 2) = 50%
+
+
+def test_3_3_already_full_and_impossible_at_100():
+    assert answer(received_online=5, received_online_e_result=5, received_in_person=5)["3.3"].status == ALREADY_FULL
+    at_100 = answer({"3.3": None}, received_online=5, received_online_e_result=5, received_in_person=1)["3.3"]
+    assert at_100.status == IMPOSSIBLE
+    assert answer()["3.3"].status == NOTHING_YET
+
+
+@pytest.mark.django_db
+def test_the_worked_example(worked_example, unit_a):
+    index = index766(date_from=D(2026, 3, 1), date_to=D(2026, 3, 31), unit=unit_a, today=D(2026, 4, 1))
+    found = what_if(index)
+    assert (found["2.1"].status, found["2.1"].needed, found["2.1"].available) == (IMPOSSIBLE, 4, 2)
+    assert (found["3.3"].status, found["3.3"].needed) == (NEEDED, 4)
+
+
+@pytest.mark.django_db
+def test_the_index_page_says_what_it_takes(client, office_staff, worked_example):
+    client.force_login(office_staff)
+    client.cookies["django_language"] = "en"
+    page = client.get(
+        "/reports/index766/", {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31", "unit": "QLD"}
+    ).content.decode()
+
+    assert 'id="what-if-2.1" data-status="impossible"' in page
+    assert "4 would have to end on time to reach 100" in page and "only 2 are open within their deadline" in page
+    assert 'id="what-if-3.3" data-status="needed"' in page and "4 more online receipts" in page
+
+
+@pytest.mark.django_db
+def test_the_what_if_is_in_vietnamese_first(client, office_staff, worked_example):
+    client.force_login(office_staff)
+    page = client.get(
+        "/reports/index766/", {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31", "unit": "QLD"}
+    ).content.decode()
+
+    assert "Không thể đạt với các hồ sơ đang giải quyết: cần 4 hồ sơ" in page
+    assert "Cần thêm 4 hồ sơ tiếp nhận trực tuyến" in page
