@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from units.forms import NonOverlappingPeriodsFormSet
 
-from .models import Field, Procedure, ProcedureVersion, ReductionPlan
+from .models import Field, Procedure, ProcedureFlags, ProcedureVersion, ReductionPlan
+from .services import procedure_flags_record
 
 
 class ProcedureVersionInlineFormSet(NonOverlappingPeriodsFormSet):
@@ -28,9 +29,39 @@ class ProcedureVersionInline(admin.TabularInline):
     model = ProcedureVersion
     formset = ProcedureVersionInlineFormSet
     extra = 0
-    fields = ("decision_number", "decision_date", "change_kind", "effective_from", "effective_to", "processing_days")
+    fields = (
+        "decision_number",
+        "decision_date",
+        "change_kind",
+        "effective_from",
+        "effective_to",
+        "processing_days",
+        "legal_basis_effective_on",
+        "published_on",
+        "components_complete",
+    )
     ordering = ("-effective_from",)
     show_change_link = True
+
+
+class ProcedureFlagsInline(admin.TabularInline):
+    """The flags' history, read only: it is written when the procedure's flags are saved."""
+
+    model = ProcedureFlags
+    extra = 0
+    fields = ("valid_from", "valid_to", *ProcedureFlags.FLAG_FIELDS, "recorded_at")
+    readonly_fields = fields
+    ordering = ("-id",)
+    verbose_name_plural = _("history of the flags (national index)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReductionPlanInline(admin.TabularInline):
@@ -66,13 +97,16 @@ class ProcedureAdmin(admin.ModelAdmin):
         "has_fee",
         "internal_procedure_issued",
         "portal_integrated",
+        "paper_result",
+        "payable_on_portal",
+        "uses_population_data",
         "field",
         "unit",
     )
     search_fields = ("code", "name_vi", "name_en")
     autocomplete_fields = ("field", "unit")
     list_select_related = ("field", "unit")
-    inlines = (ProcedureVersionInline, ReductionPlanInline)
+    inlines = (ProcedureVersionInline, ReductionPlanInline, ProcedureFlagsInline)
     fieldsets = (
         (None, {"fields": ("code", "name_vi", "name_en", "field", "level", "unit")}),
         (
@@ -87,7 +121,25 @@ class ProcedureAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (
+            _("National index"),
+            {
+                "fields": (
+                    "paper_result",
+                    "for_citizens",
+                    "full_online_eligible",
+                    "payable_on_portal",
+                    "uses_population_data",
+                ),
+                "description": _("A change of any flag is kept in the history below, from the day it is saved."),
+            },
+        ),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The admin saves the row itself; the history follows as the catalogue's services keep it.
+        procedure_flags_record(procedures=Procedure.objects.filter(pk=obj.pk))
 
 
 @admin.register(ProcedureVersion)
@@ -100,8 +152,10 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
         "effective_from",
         "effective_to",
         "processing_days",
+        "published_on",
+        "components_complete",
     )
-    list_filter = ("change_kind", "procedure__field")
+    list_filter = ("change_kind", "components_complete", "procedure__field")
     search_fields = ("procedure__code", "procedure__name_vi", "decision_number")
     autocomplete_fields = ("procedure",)
     list_select_related = ("procedure",)

@@ -75,6 +75,22 @@ class Procedure(LocalisedName, models.Model):
     has_fee = models.BooleanField(_("fee applies"), default=False)
     internal_procedure_issued = models.BooleanField(_("internal procedure issued"), default=False)
     portal_integrated = models.BooleanField(_("integrated with the National Public Service Portal"), default=False)
+    # What the national index (Decision 766) reads besides the flags above; their history is kept
+    # in ``ProcedureFlags`` (written by ``procedures.services.procedure_flags_record``).
+    paper_result = models.BooleanField(
+        _("result is a paper document"),
+        default=True,
+        db_default=True,
+        help_text=_("An online dossier of such a procedure counts for indicator 3.3 only with an electronic result."),
+    )
+    for_citizens = models.BooleanField(_("for citizens"), default=False, db_default=False)
+    full_online_eligible = models.BooleanField(_("eligible for full online service"), default=False, db_default=False)
+    payable_on_portal = models.BooleanField(
+        _("fee payable on the National Public Service Portal"), default=False, db_default=False
+    )
+    uses_population_data = models.BooleanField(
+        _("uses the national population database"), default=False, db_default=False
+    )
 
     objects = ProcedureQuerySet.as_manager()
 
@@ -86,6 +102,90 @@ class Procedure(LocalisedName, models.Model):
 
     def __str__(self):
         return f"{self.code} – {self.name}"
+
+    def clean(self):
+        super().clean()
+        if self.payable_on_portal and not self.has_fee:
+            raise ValidationError(
+                {"payable_on_portal": _("Only a procedure with a fee can be payable on the national portal.")}
+            )
+
+
+class ProcedureFlagsQuerySet(models.QuerySet):
+    def valid_on(self, day):
+        """The rows that held on ``day``: one per procedure that has a history."""
+        return self.filter(
+            (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        )
+
+
+class ProcedureFlags(models.Model):
+    """A procedure's catalogue flags over a stretch of days: the catalogue's history.
+
+    The national index scores a past period with the catalogue as it stood then (DESIGN.md, "The
+    national index"): these rows say which flags held on any day, ``valid_from`` included,
+    ``valid_to`` excluded. A procedure's first row has no ``valid_from``: the values first recorded
+    apply to every earlier day, as nothing older is known. The open row (no ``valid_to``) repeats
+    the procedure's current flags. Written only by ``procedures.services.procedure_flags_record``,
+    whenever the catalogue's services (the API, the admin, the demo data) change a procedure.
+    """
+
+    FLAG_FIELDS = (
+        "online_service",
+        "has_fee",
+        "internal_procedure_issued",
+        "portal_integrated",
+        "paper_result",
+        "for_citizens",
+        "full_online_eligible",
+        "payable_on_portal",
+        "uses_population_data",
+    )
+
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE, related_name="flag_history"
+    )
+    valid_from = models.DateField(
+        _("valid from"), null=True, blank=True, help_text=_("Empty: since the procedure was catalogued.")
+    )
+    valid_to = models.DateField(_("valid until (excluded)"), null=True, blank=True, help_text=_("Empty while current."))
+    online_service = models.CharField(_("online public service"), max_length=10, choices=OnlineService.choices)
+    has_fee = models.BooleanField(_("fee applies"))
+    internal_procedure_issued = models.BooleanField(_("internal procedure issued"))
+    portal_integrated = models.BooleanField(_("integrated with the National Public Service Portal"))
+    paper_result = models.BooleanField(_("result is a paper document"))
+    for_citizens = models.BooleanField(_("for citizens"))
+    full_online_eligible = models.BooleanField(_("eligible for full online service"))
+    payable_on_portal = models.BooleanField(_("fee payable on the National Public Service Portal"))
+    uses_population_data = models.BooleanField(_("uses the national population database"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    objects = ProcedureFlagsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("procedure flags (history)")
+        verbose_name_plural = _("procedure flags (history)")
+        ordering = ["procedure", "valid_from"]
+        indexes = [models.Index(fields=["procedure", "valid_from"], name="procedure_flags_from")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure"], condition=Q(valid_to__isnull=True), name="procedure_flags_one_current"
+            ),
+            models.UniqueConstraint(
+                fields=["procedure"], condition=Q(valid_from__isnull=True), name="procedure_flags_one_first"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gt=models.F("valid_from")),
+                name="procedure_flags_valid_to_after_from",
+            ),
+        ]
+
+    def __str__(self):
+        start = self.valid_from.isoformat() if self.valid_from else "…"
+        end = self.valid_to.isoformat() if self.valid_to else "…"
+        return f"{self.procedure_id} {start}–{end}"
 
 
 class ProcedureVersionQuerySet(models.QuerySet):
@@ -124,6 +224,22 @@ class ProcedureVersion(models.Model):
         help_text=_("Statutory processing time in working days; empty only for an abolishing decision."),
     )
     note = models.TextField(_("note"), blank=True)
+    # Publicity (national index, group 1): when the legal basis this decision announces takes
+    # effect, when the version was published on the national TTHC database, and whether it was
+    # published with all seven components. Empty dates: not recorded.
+    legal_basis_effective_on = models.DateField(
+        _("legal basis takes effect on"),
+        null=True,
+        blank=True,
+        help_text=_("The decision should be dated at least 20 working days before (indicator 1.1)."),
+    )
+    published_on = models.DateField(
+        _("published on the national database on"),
+        null=True,
+        blank=True,
+        help_text=_("Within 10 working days of the decision (indicator 1.2); empty while not published."),
+    )
+    components_complete = models.BooleanField(_("published with all seven components"), default=False, db_default=False)
 
     objects = ProcedureVersionQuerySet.as_manager()
 
@@ -161,6 +277,10 @@ class ProcedureVersion(models.Model):
             errors["effective_to"] = _("A version cannot end before it starts.")
         if self.decision_date and self.effective_from and self.effective_from < self.decision_date:
             errors["effective_from"] = _("A version cannot take effect before its announcing decision.")
+        if self.decision_date and self.published_on and self.published_on < self.decision_date:
+            errors["published_on"] = _("A version cannot be published before its announcing decision.")
+        if self.components_complete and not self.published_on:
+            errors["components_complete"] = _("Give the publication date of a version published with its components.")
         if errors:
             raise ValidationError(errors)
         if self.procedure_id and self.effective_from:

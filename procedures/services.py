@@ -10,12 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from units.models import Unit
 from units.services import lock_units, model_delete, save_validated, set_fields
 
 from .choices import ChangeKind, CompetentLevel, OnlineService
-from .models import Field, Procedure, ProcedureVersion, ReductionPlan
+from .models import Field, Procedure, ProcedureFlags, ProcedureVersion, ReductionPlan
 
 
 def _lock_procedure(procedure: Procedure) -> Procedure:
@@ -63,6 +64,11 @@ PROCEDURE_FIELDS = (
     "has_fee",
     "internal_procedure_issued",
     "portal_integrated",
+    "paper_result",
+    "for_citizens",
+    "full_online_eligible",
+    "payable_on_portal",
+    "uses_population_data",
 )
 
 
@@ -80,8 +86,16 @@ def procedure_create(
     has_fee: bool = False,
     internal_procedure_issued: bool = False,
     portal_integrated: bool = False,
+    paper_result: bool = True,
+    for_citizens: bool = False,
+    full_online_eligible: bool = False,
+    payable_on_portal: bool = False,
+    uses_population_data: bool = False,
 ) -> Procedure:
-    """Add a procedure to the catalogue under its national code; its versions are added after."""
+    """Add a procedure to the catalogue under its national code; its versions are added after.
+
+    Its flags start its history (``ProcedureFlags``), valid for every day before too.
+    """
     lock_units(unit)
     procedure = Procedure(
         code=code,
@@ -95,18 +109,77 @@ def procedure_create(
         has_fee=has_fee,
         internal_procedure_issued=internal_procedure_issued,
         portal_integrated=portal_integrated,
+        paper_result=paper_result,
+        for_citizens=for_citizens,
+        full_online_eligible=full_online_eligible,
+        payable_on_portal=payable_on_portal,
+        uses_population_data=uses_population_data,
     )
     save_validated(procedure)
+    procedure_flags_record(procedures=Procedure.objects.filter(pk=procedure.pk))
     return procedure
 
 
 @transaction.atomic
 def procedure_update(*, procedure: Procedure, data: dict[str, Any]) -> Procedure:
-    """Change a procedure's description; its processing time changes only through a new version."""
+    """Change a procedure's description; its processing time changes only through a new version.
+
+    A change of its flags is recorded in their history from today (``procedure_flags_record``).
+    """
     _lock_procedure(procedure)
     set_fields(procedure, data, PROCEDURE_FIELDS)
     save_validated(procedure)
+    procedure_flags_record(procedures=Procedure.objects.filter(pk=procedure.pk))
     return procedure
+
+
+def procedure_flags_record(*, procedures=None, on: datetime.date | None = None) -> int:
+    """Bring the flags' history (``ProcedureFlags``) in line with the procedures' current flags.
+
+    For each procedure of ``procedures`` (a queryset; default every procedure) whose flags
+    (``ProcedureFlags.FLAG_FIELDS``) differ from its current history row, that row ends at ``on``
+    (default today, local date) and a new one starts there; a row that itself started on ``on``
+    (or later) is changed in place, so several changes on one day leave one row. A procedure with
+    no history gets its first row, with no ``valid_from``: its flags apply to every earlier day.
+
+    Call it after any write that may change flags outside ``procedure_create``/``procedure_update``
+    (the admin, bulk loads). Set-based: two reads plus one write per kind of change, whatever the
+    number of procedures (the catalogue, not the dossiers, is walked in Python). Returns the number
+    of procedures whose history changed.
+    """
+    on = on or timezone.localdate()
+    fields = ProcedureFlags.FLAG_FIELDS
+    procedures = Procedure.objects.all() if procedures is None else procedures
+    current = {row["pk"]: row for row in procedures.values("pk", *fields)}
+    history = {
+        row.procedure_id: row
+        for row in ProcedureFlags.objects.filter(procedure_id__in=list(current), valid_to__isnull=True)
+    }
+    in_place, closed, new = [], [], []
+    for pk, flags in current.items():
+        values = {name: flags[name] for name in fields}
+        row = history.get(pk)
+        if row is None:  # the last row of a history is always open: none means no history yet
+            new.append(ProcedureFlags(procedure_id=pk, valid_from=None, **values))
+            continue
+        if all(getattr(row, name) == value for name, value in values.items()):
+            continue
+        if row.valid_from is not None and row.valid_from >= on:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.recorded_at = timezone.now()
+            in_place.append(row)
+        else:
+            row.valid_to, row.recorded_at = on, timezone.now()
+            closed.append(row)
+            new.append(ProcedureFlags(procedure_id=pk, valid_from=on, **values))
+    with transaction.atomic():
+        if in_place:
+            ProcedureFlags.objects.bulk_update(in_place, [*fields, "recorded_at"], batch_size=500)
+        if closed:
+            ProcedureFlags.objects.bulk_update(closed, ["valid_to", "recorded_at"], batch_size=500)
+        ProcedureFlags.objects.bulk_create(new, batch_size=500)
+    return len(in_place) + len(closed) + sum(1 for row in new if row.valid_from is None)
 
 
 def procedure_delete(*, procedure: Procedure) -> None:
@@ -125,8 +198,14 @@ def procedure_version_create(
     effective_to: datetime.date | None = None,
     processing_days: int | None = None,
     note: str = "",
+    legal_basis_effective_on: datetime.date | None = None,
+    published_on: datetime.date | None = None,
+    components_complete: bool = False,
 ) -> ProcedureVersion:
     """Record an announcing decision's version of ``procedure``.
+
+    Its publicity (national index, group 1) may be given now or recorded later
+    (``procedure_version_update``).
 
     The procedure row is locked first, so the check that no other version overlaps these dates
     sees every version committed before ours and none can be committed alongside it.
@@ -140,7 +219,26 @@ def procedure_version_create(
         effective_to=effective_to,
         processing_days=processing_days,
         note=note,
+        legal_basis_effective_on=legal_basis_effective_on,
+        published_on=published_on,
+        components_complete=components_complete,
     )
+    save_validated(version)
+    return version
+
+
+VERSION_PUBLICATION_FIELDS = ("legal_basis_effective_on", "published_on", "components_complete", "note")
+
+
+@transaction.atomic
+def procedure_version_update(*, version: ProcedureVersion, data: dict[str, Any]) -> ProcedureVersion:
+    """Record what happens to an announced version afterwards: the date its legal basis takes effect,
+    its publication on the national database and whether all seven components were published
+    (national index, indicators 1.1–1.3), or its note. Its dates and processing time are as announced
+    and cannot change here (a ``TypeError`` for a caller that tries). Validated as in the admin:
+    no publication before the decision, no complete components without a publication date."""
+    _lock_procedure(version.procedure)
+    set_fields(version, data, VERSION_PUBLICATION_FIELDS)
     save_validated(version)
     return version
 

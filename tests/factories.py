@@ -74,12 +74,21 @@ class ProcedureFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Procedure
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"1.{n + 1:06d}")
     name_vi = factory.Sequence(lambda n: f"Thủ tục cấp giấy phép số {n}")
     name_en = factory.Sequence(lambda n: f"Licence procedure {n}")
     field = factory.SubFactory(FieldFactory)
     unit = factory.SubFactory(UnitFactory)
+
+    @factory.post_generation
+    def flag_history(procedure, create, extracted, **kwargs):
+        """The history of its flags, as the catalogue's services keep it (``ProcedureFlags``)."""
+        if create:
+            from procedures.services import procedure_flags_record
+
+            procedure_flags_record(procedures=Procedure.objects.filter(pk=procedure.pk))
 
 
 class ProcedureVersionFactory(factory.django.DjangoModelFactory):

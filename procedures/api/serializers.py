@@ -7,6 +7,7 @@ from config.api import CodeRelatedField, StrictInput
 from procedures.models import (
     Field,
     Procedure,
+    ProcedureFlags,
     ProcedureVersion,
     ReductionPlan,
     field_code_validator,
@@ -48,6 +49,11 @@ class ProcedureSerializer(StrictInput, serializers.ModelSerializer):
             "has_fee",
             "internal_procedure_issued",
             "portal_integrated",
+            "paper_result",
+            "for_citizens",
+            "full_online_eligible",
+            "payable_on_portal",
+            "uses_population_data",
             "processing_days",
         ]
         extra_kwargs = {"code": {"validators": [procedure_code_validator]}}
@@ -68,7 +74,30 @@ class ProcedureVersionSerializer(StrictInput, serializers.ModelSerializer):
             "effective_to",
             "processing_days",
             "note",
+            "legal_basis_effective_on",
+            "published_on",
+            "components_complete",
         ]
+
+
+class ProcedureVersionPublicationSerializer(StrictInput, serializers.ModelSerializer):
+    """What may change on a version once announced: its publicity (national index, group 1) and note.
+
+    The dates and processing time fix deadlines and stay as announced; any other field is a 400.
+    """
+
+    class Meta:
+        model = ProcedureVersion
+        fields = ["legal_basis_effective_on", "published_on", "components_complete", "note"]
+
+
+class ProcedureFlagsSerializer(serializers.ModelSerializer):
+    """One stretch of a procedure's flags' history (read only)."""
+
+    class Meta:
+        model = ProcedureFlags
+        fields = ["valid_from", "valid_to", *ProcedureFlags.FLAG_FIELDS]
+        read_only_fields = fields
 
 
 class ReductionPlanSerializer(StrictInput, serializers.ModelSerializer):

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from procedures.filtersets import FieldFilterSet, ProcedureFilterSet, ReductionPlanFilterSet
-from procedures.models import Field, Procedure, ProcedureVersion, ReductionPlan
+from procedures.models import Field, Procedure, ProcedureFlags, ProcedureVersion, ReductionPlan
 from procedures.selectors import reduction_summary
 from procedures.services import (
     field_create,
@@ -21,6 +21,7 @@ from procedures.services import (
     procedure_delete,
     procedure_update,
     procedure_version_create,
+    procedure_version_update,
     reduction_plan_create,
     reduction_plan_delete,
     reduction_plan_update,
@@ -29,7 +30,9 @@ from units.api.permissions import CATALOGUE_SCOPES, UnitScopedWrites
 
 from .serializers import (
     FieldSerializer,
+    ProcedureFlagsSerializer,
     ProcedureSerializer,
+    ProcedureVersionPublicationSerializer,
     ProcedureVersionSerializer,
     ReductionPlanSerializer,
     ReductionSummaryQuerySerializer,
@@ -86,6 +89,15 @@ class ProcedureViewSet(UnitScopedWrites, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         procedure_delete(procedure=instance)
 
+    @extend_schema(responses=ProcedureFlagsSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def flags(self, request, code=None):
+        """The history of the procedure's flags (national index), oldest first: each stretch's
+        ``valid_from`` (empty: since it was catalogued) and ``valid_to`` (excluded; empty: current)."""
+        procedure = self.get_object()
+        rows = ProcedureFlags.objects.filter(procedure=procedure).order_by("id")
+        return Response(ProcedureFlagsSerializer(rows, many=True).data)
+
 
 @extend_schema(
     parameters=[OpenApiParameter("procedure_code", OpenApiTypes.STR, OpenApiParameter.PATH, description="1.004567")]
@@ -112,6 +124,17 @@ class ProcedureVersionViewSet(
     def perform_create(self, serializer):
         self.check_unit_writable(self.procedure.unit)
         serializer.instance = procedure_version_create(procedure=self.procedure, **serializer.validated_data)
+
+    @extend_schema(request=ProcedureVersionPublicationSerializer, responses=ProcedureVersionSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Record a version's publication on the national database, its components' completeness or
+        the date its legal basis takes effect (the other fields stay as announced)."""
+        version = self.get_object()
+        self.check_unit_writable(self.procedure.unit)
+        serializer = ProcedureVersionPublicationSerializer(version, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        version = procedure_version_update(version=version, data=serializer.validated_data)
+        return Response(ProcedureVersionSerializer(version).data)
 
 
 class ReductionPlanViewSet(viewsets.ModelViewSet):

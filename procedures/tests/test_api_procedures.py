@@ -83,6 +83,11 @@ class TestRead:
             "has_fee": True,
             "internal_procedure_issued": False,
             "portal_integrated": False,
+            "paper_result": True,
+            "for_citizens": False,
+            "full_online_eligible": False,
+            "payable_on_portal": False,
+            "uses_population_data": False,
             "processing_days": 15,
         }
 

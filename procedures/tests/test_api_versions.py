@@ -80,6 +80,9 @@ class TestRead:
             "effective_to": "2024-12-31",
             "processing_days": 20,
             "note": "",
+            "legal_basis_effective_on": None,
+            "published_on": None,
+            "components_complete": False,
         }
 
     def test_unknown_procedure_is_404(self, client_for, auditor):

@@ -33,6 +33,7 @@ from emulation.services import emulation_compute, emulation_seed_demo_scheme
 from procedures.choices import ChangeKind, CompetentLevel, OnlineService
 from procedures.models import Field, Procedure, ProcedureVersion, ReductionPlan
 from procedures.selectors import reduction_summary
+from procedures.services import procedure_flags_record
 from stats.rollups import stats_backfill
 from units.choices import MembershipRole, TenureRole, TokenScope, UnitKind
 from units.models import ApiToken, Membership, Person, Tenure, Unit, login_name
@@ -629,6 +630,34 @@ def allocate_cuts(baselines: list[int], share: Decimal, fractions: list[Decimal]
     return cuts
 
 
+INDEX_FLAGS = ("paper_result", "for_citizens", "full_online_eligible", "payable_on_portal", "uses_population_data")
+
+
+def index_flags(row: ProcedureRow) -> dict[str, bool]:
+    """The catalogue flags the national index reads, derived from the generated ones (no draw from
+    the random generator, so the rest of the demo data stays as it was)."""
+    for_citizens = not row.business_related
+    return {
+        "paper_result": True,
+        "for_citizens": for_citizens,
+        "full_online_eligible": row.online_service == OnlineService.FULL,
+        "payable_on_portal": row.has_fee and row.portal_integrated,
+        "uses_population_data": for_citizens and row.online_service != OnlineService.NONE,
+    }
+
+
+def publicity(code: str, decided: datetime.date, effective_from: datetime.date) -> dict:
+    """A version's publicity (national index, group 1), derived from its code and dates: the legal
+    basis takes effect with the version; published 2 to 16 days after the decision; every tenth
+    procedure published without all seven components."""
+    number = int(code.rsplit(".", 1)[-1])
+    return {
+        "legal_basis_effective_on": effective_from,
+        "published_on": decided + datetime.timedelta(days=2 + number % 15),
+        "components_complete": number % 10 != 7,
+    }
+
+
 def sync_rows(existing, wanted: list, key: list[str], fields: list[str]) -> tuple[list, int]:
     """Make the database hold ``wanted``: insert the rows missing from ``existing``, update the ones that differ.
 
@@ -909,14 +938,17 @@ class Command(BaseCommand):
                     unit=self.units[row.unit],
                     level=CompetentLevel.CENTRAL,
                     **{flag: getattr(row, flag) for flag in flags},
+                    **index_flags(row),
                 )
                 for row in rows
             ],
             update_conflicts=True,
             unique_fields=["code"],
-            update_fields=["name_vi", "name_en", "field", "unit", "level", *flags],
+            update_fields=["name_vi", "name_en", "field", "unit", "level", *flags, *INDEX_FLAGS],
         )
         procedures = Procedure.objects.in_bulk([row.code for row in rows], field_name="code")
+        # Loaded in bulk, past the services: their flags' history follows as the services keep it.
+        procedure_flags_record(procedures=Procedure.objects.filter(code__in=[row.code for row in rows]))
         self._report("procedures", len(rows), len(rows) - len(existing_codes))
 
         versions = []
@@ -932,6 +964,7 @@ class Command(BaseCommand):
                         effective_from=effective_from,
                         effective_to=following[3] - datetime.timedelta(days=1) if following else None,
                         processing_days=days,
+                        **publicity(row.code, decided, effective_from),
                     )
                 )
         # Versions have no unique key in the schema; (procedure, effective_from) is the seed's.
@@ -939,7 +972,16 @@ class Command(BaseCommand):
             ProcedureVersion.objects.filter(procedure__in=procedures.values()),
             versions,
             ["procedure_id", "effective_from"],
-            ["decision_number", "decision_date", "change_kind", "effective_to", "processing_days"],
+            [
+                "decision_number",
+                "decision_date",
+                "change_kind",
+                "effective_to",
+                "processing_days",
+                "legal_basis_effective_on",
+                "published_on",
+                "components_complete",
+            ],
         )
         self._report("procedure versions", len(saved), created)
         return procedures
