@@ -68,6 +68,9 @@ class ReceiveForm(BootstrapFormMixin, forms.Form):
     fee_paid_online = forms.BooleanField(label=_("Fee paid online"), required=False)
     result_electronic = forms.BooleanField(label=_("Electronic result"), required=False)
     documents_digitised = forms.BooleanField(label=_("Documents digitised"), required=False)
+    data_reused = forms.BooleanField(label=_("Reuses digitised data"), required=False)
+    from_data_store = forms.BooleanField(label=_("Components from the citizen's data store"), required=False)
+    vneid_verified = forms.BooleanField(label=_("Account authenticated with VNeID"), required=False)
 
     def __init__(self, *args, procedures, **kwargs):
         super().__init__(*args, **kwargs)

@@ -51,6 +51,14 @@ from . import codes, services, sync
 from .choices import Action, ApplicantKind, Channel, Outcome
 from .models import Dossier, ImportJob
 
+FLAG_COLUMNS = (
+    "fee_paid_online",
+    "result_electronic",
+    "documents_digitised",
+    "data_reused",
+    "from_data_store",
+    "vneid_verified",
+)
 REQUIRED_COLUMNS = ("code", "procedure_code", "channel", "applicant_name", "received_at")
 OPTIONAL_COLUMNS = (
     "applicant_kind",
@@ -62,6 +70,9 @@ OPTIONAL_COLUMNS = (
     "fee_paid_online",
     "result_electronic",
     "documents_digitised",
+    "data_reused",
+    "from_data_store",
+    "vneid_verified",
     "supplement_requested_at",
     "supplement_note",
     "supplement_received_at",
@@ -205,6 +216,9 @@ class DossierRecord:
     fee_paid_online: bool = False
     result_electronic: bool = False
     documents_digitised: bool = False
+    data_reused: bool = False
+    from_data_store: bool = False
+    vneid_verified: bool = False
     steps: tuple[Step, ...] = ()
     # Why a time inside a submitted reporting period is imported only now (docs/backdating.md).
     backdate_reason: str = ""
@@ -608,10 +622,7 @@ def parse_row(row: SourceRow, *, procedures: dict[str, Procedure]) -> DossierRec
     fee_amount = cells.value("fee_amount", parse_amount, default=Decimal(0))
     if len(fee_amount.as_tuple().digits) > Dossier._meta.get_field("fee_amount").max_digits:
         cells.error("fee_amount", _("The fee is too large."))
-    flags = {
-        column: bool(cells.value(column, parse_bool))
-        for column in ("fee_paid_online", "result_electronic", "documents_digitised")
-    }
+    flags = {column: bool(cells.value(column, parse_bool)) for column in FLAG_COLUMNS}
 
     outcome = cells.value("outcome", parse_outcome)
     if outcome is None and cells.is_empty("outcome") and not cells.is_empty("ended_at"):
@@ -704,9 +715,7 @@ def sync_record(record: DossierRecord) -> dict[str, Any]:
         "applicant_address": record.applicant.address,
         "received_at": record.received_at,
         "fee_amount": record.fee_amount,
-        "fee_paid_online": record.fee_paid_online,
-        "result_electronic": record.result_electronic,
-        "documents_digitised": record.documents_digitised,
+        **{column: getattr(record, column) for column in FLAG_COLUMNS},
         "backdate_reason": record.backdate_reason,
     }
     supplement: dict[str, Any] = {}

@@ -76,6 +76,17 @@ class Feedback(models.Model):
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
     liked = models.BooleanField(_("sender liked the handling"), null=True, blank=True)
+    # Set once, when the item is received (``feedback.services.repeated_item``): the latest earlier
+    # item from the same sender on the same subject that this one repeats (national index 5.3).
+    repeats = models.ForeignKey(
+        "self",
+        verbose_name=_("repeats"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repeated_by",
+        editable=False,
+    )
     last_event_at = models.DateTimeField(_("last event at"))
     event_count = models.PositiveIntegerField(default=0, editable=False)
 

@@ -11,9 +11,11 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -111,6 +113,48 @@ def _next_code(received_on: datetime.date) -> str:
 # --- Receiving ------------------------------------------------------------------------------------
 
 
+def repeated_item(
+    *,
+    unit: Unit,
+    procedure: Procedure | None,
+    dossier: Dossier | None,
+    sender: Sender,
+    title: str,
+    received_at: datetime.datetime,
+) -> Feedback | None:
+    """The earlier item that an item received now repeats, or None (national index 5.3).
+
+    An item repeats the latest earlier one (received before it, at most
+    ``TTHC_FEEDBACK_REPEAT_DAYS`` days before) that has:
+
+    * the same subject: the same dossier when it names one; else the same procedure when it names
+      one; else the same unit and the same title (letter case aside);
+    * the same sender: the same e-mail address or the same phone number (each when both items
+      have one), or the same name (letter case aside).
+
+    The public text says only "not repeated" (DESIGN.md, indicator 5.3): this is our reading of
+    "the same person had to come back about the same thing". One query.
+    """
+    if not settings.TTHC_FEEDBACK_REPEAT_DAYS:
+        return None
+    earlier = Feedback.objects.filter(
+        received_at__lt=received_at,
+        received_at__gte=received_at - datetime.timedelta(days=settings.TTHC_FEEDBACK_REPEAT_DAYS),
+    )
+    if dossier is not None:
+        earlier = earlier.filter(dossier=dossier)
+    elif procedure is not None:
+        earlier = earlier.filter(procedure=procedure, dossier__isnull=True)
+    else:
+        earlier = earlier.filter(unit=unit, procedure__isnull=True, dossier__isnull=True, title__iexact=title)
+    same_sender = Q(sender_name__iexact=sender.name)
+    if sender.email:
+        same_sender |= Q(sender_email__iexact=sender.email)
+    if sender.phone:
+        same_sender |= Q(sender_phone=sender.phone)
+    return earlier.filter(same_sender).order_by("-received_at", "-id").first()
+
+
 def _create(
     *,
     source: str,
@@ -134,7 +178,11 @@ def _create(
         note=forwarding_document,
     )
     state = derive_state([event])
+    repeats = repeated_item(
+        unit=unit, procedure=procedure, dossier=dossier, sender=sender, title=title, received_at=received_at
+    )
     item = Feedback(
+        repeats=repeats,
         code=_next_code(local_date(received_at)),
         source=source,
         topic=topic,

@@ -6,7 +6,8 @@ written with the dossier rollups, for the same days and in the same transaction
 (``stats.rollups.rollup_days``), from three ``GROUP BY`` queries over indexed date columns:
 
 * received on D: items whose ``received_on`` is D (the day it was sent or forwarded), and of
-  those the items that refer to a dossier (indicator 5.4);
+  those the items that refer to a dossier (indicator 5.4) and those that repeat an earlier item
+  (``Feedback.repeats``, indicator 5.3);
 * handled on time / late on D: items refused or answered on D, by whether that step met its
   deadline (``feedback.deadlines``);
 * liked / disliked on D: the sender's rating recorded on D (an item is rated once).
@@ -35,10 +36,14 @@ def feedback_rows_for(start: datetime.date, end: datetime.date) -> list[Feedback
     add(
         Feedback.objects.filter(received_on__gte=start, received_on__lte=end)
         .values("received_on", "unit_id")
-        .annotate(received=Count("id"), received_about_dossier=Count("id", filter=Q(dossier__isnull=False))),
+        .annotate(
+            received=Count("id"),
+            received_about_dossier=Count("id", filter=Q(dossier__isnull=False)),
+            received_repeat=Count("id", filter=Q(repeats__isnull=False)),
+        ),
         "received_on",
         "unit_id",
-        ("received", "received_about_dossier"),
+        ("received", "received_about_dossier", "received_repeat"),
     )
     add(
         Feedback.objects.filter(handled_on__gte=start, handled_on__lte=end)

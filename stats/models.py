@@ -55,6 +55,13 @@ class DailyStat(models.Model):
     received_online_e_result = models.PositiveIntegerField(default=0)  # received online, electronic result
     received_digitised = models.PositiveIntegerField(default=0)  # received with components digitised
     resolved_e_result = models.PositiveIntegerField(default=0)  # ended resolved with an electronic result
+    # Rows written before these columns existed hold 0 until the days are recomputed.
+    received_synced = models.PositiveIntegerField(default=0, db_default=0)  # received from a source system (1.4)
+    received_data_reused = models.PositiveIntegerField(default=0, db_default=0)  # reusing digitised data (4.3)
+    received_digitised_data_store = models.PositiveIntegerField(  # digitised, from the data store (4.4)
+        default=0, db_default=0
+    )
+    received_online_vneid = models.PositiveIntegerField(default=0, db_default=0)  # online, VNeID account (4.5a)
 
     COUNT_FIELDS = (
         "received_online",
@@ -77,6 +84,10 @@ class DailyStat(models.Model):
         "received_online_e_result",
         "received_digitised",
         "resolved_e_result",
+        "received_synced",
+        "received_data_reused",
+        "received_digitised_data_store",
+        "received_online_vneid",
     )
     FLOW_FIELDS = tuple(name for name in COUNT_FIELDS if not name.startswith("open_"))
 
@@ -175,8 +186,19 @@ class FeedbackDailyStat(models.Model):
     liked = models.PositiveIntegerField(default=0)
     disliked = models.PositiveIntegerField(default=0)
     received_about_dossier = models.PositiveIntegerField(default=0)  # received items that refer to a dossier
+    # Received items that repeat an earlier one (``Feedback.repeats``; indicator 5.3). Rows written
+    # before this column existed hold 0 until their days are recomputed.
+    received_repeat = models.PositiveIntegerField(default=0, db_default=0)
 
-    COUNT_FIELDS = ("received", "handled_on_time", "handled_late", "liked", "disliked", "received_about_dossier")
+    COUNT_FIELDS = (
+        "received",
+        "handled_on_time",
+        "handled_late",
+        "liked",
+        "disliked",
+        "received_about_dossier",
+        "received_repeat",
+    )
 
     class Meta:
         verbose_name = _("daily feedback statistic")

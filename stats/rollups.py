@@ -7,7 +7,9 @@ dossier ever passes through Python.
 Definitions (``stats/tests/test_rollups.py`` checks them against direct counts):
 
 * flows count what happened on a day: received (``received_on``, by channel, paid online, and
-  for the national index online with an electronic result and digitised), ended (``ended_on``, by
+  for the national index online with an electronic result, digitised, synchronised from a source
+  system, reusing digitised data, digitised with components from the citizen's data store, and
+  online with a VNeID-authenticated account), ended (``ended_on``, by
   timeliness and outcome, and resolved with an electronic result; an ended dossier's timeliness
   never changes), and
   supplement requests, re-appointments and ratings (their event's local day);
@@ -66,6 +68,10 @@ _FLOWS = {
     "received_online_e_result": ("received", f"d.channel = '{Channel.ONLINE}' AND d.result_electronic"),
     "received_digitised": ("received", "d.documents_digitised"),
     "resolved_e_result": ("ended", f"d.outcome = '{Outcome.RESOLVED}' AND d.result_electronic"),
+    "received_synced": ("received", "d.source_system <> ''"),
+    "received_data_reused": ("received", "d.data_reused"),
+    "received_digitised_data_store": ("received", "d.documents_digitised AND d.from_data_store"),
+    "received_online_vneid": ("received", f"d.channel = '{Channel.ONLINE}' AND d.vneid_verified"),
 }
 assert set(_FLOWS) == set(DailyStat.FLOW_FIELDS), "every flow column of DailyStat needs its definition"
 _CHANGES = ("open_change", "overdue_change")

@@ -270,8 +270,8 @@ def _months(
 
 @dataclass(frozen=True)
 class FeedbackFigures:
-    """Feedback counts over a period: received (and of those about a dossier), handled (refused or
-    answered) on time or late, liked, disliked."""
+    """Feedback counts over a period: received (and of those about a dossier, and repeating an earlier
+    item), handled (refused or answered) on time or late, liked, disliked."""
 
     received: int = 0
     handled_on_time: int = 0
@@ -279,6 +279,7 @@ class FeedbackFigures:
     liked: int = 0
     disliked: int = 0
     received_about_dossier: int = 0
+    received_repeat: int = 0
 
     @property
     def handled_total(self) -> int:

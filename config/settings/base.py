@@ -297,6 +297,9 @@ TTHC_MAX_REAPPOINTMENTS = env_int("TTHC_MAX_REAPPOINTMENTS", 1, minimum=0, maxim
 # date a step, and how far back the web form may date a receipt.
 TTHC_PAST_TOLERANCE_MINUTES = env_int("TTHC_PAST_TOLERANCE_MINUTES", 5, minimum=0, maximum=1440)
 TTHC_RECEIPT_BACKDATE_DAYS = env_int("TTHC_RECEIPT_BACKDATE_DAYS", 30, minimum=0, maximum=3650)
+# Feedback that comes again from the same sender on the same subject within this many days of an
+# earlier item repeats it (feedback.services.repeated_item; national index 5.3).
+TTHC_FEEDBACK_REPEAT_DAYS = env_int("TTHC_FEEDBACK_REPEAT_DAYS", 90, minimum=0, maximum=3650)
 
 # --- The applicant's side: public pages, lookups -------------------------------------------
 # The site's public address, for the links in QR codes and messages (e.g. https://tthc.example.gov.vn).

@@ -97,6 +97,9 @@ class DossierSerializer(serializers.ModelSerializer):
             "fee_paid_online",
             "result_electronic",
             "documents_digitised",
+            "data_reused",
+            "from_data_store",
+            "vneid_verified",
             "status",
             "counted_from",
             "appointment_date",
@@ -192,6 +195,13 @@ class ReceiveSerializer(StrictInput, serializers.Serializer):
     fee_paid_online = serializers.BooleanField(required=False)
     result_electronic = serializers.BooleanField(required=False)
     documents_digitised = serializers.BooleanField(required=False)
+    data_reused = serializers.BooleanField(required=False, help_text=_("Digitised data was reused."))
+    from_data_store = serializers.BooleanField(
+        required=False, help_text=_("Components were taken from the citizen's data store on the national portal.")
+    )
+    vneid_verified = serializers.BooleanField(
+        required=False, help_text=_("The applicant's account was authenticated with VNeID.")
+    )
     note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
     backdate_reason = serializers.CharField(
         required=False,

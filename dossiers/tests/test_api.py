@@ -88,6 +88,18 @@ class TestReceive:
         )
         assert Dossier.objects.get().events.get().by.username == "officer_a"
 
+    def test_the_national_index_flags_are_recorded_and_read_back(self, api, procedure):
+        body = api.post(URL, new_dossier(data_reused=True, from_data_store=True, vneid_verified=False)).json()
+        assert (body["data_reused"], body["from_data_store"], body["vneid_verified"]) == (True, True, False)
+        dossier = Dossier.objects.get()
+        assert (dossier.data_reused, dossier.from_data_store, dossier.vneid_verified) == (True, True, False)
+
+    def test_a_flag_that_is_not_a_boolean_is_a_400(self, api, procedure):
+        response = api.post(URL, new_dossier(vneid_verified="perhaps"))
+        assert response.status_code == 400
+        assert list(response.json()["errors"]) == ["vneid_verified"]
+        assert not Dossier.objects.exists()
+
     def test_without_received_at_the_dossier_is_received_now(self, api, procedure):
         body = api.post(URL, new_dossier()).json()
         assert (body["received_on"], body["appointment_date"], body["is_due_soon"]) == (

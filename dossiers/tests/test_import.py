@@ -109,6 +109,9 @@ class TestGoodRows:
                     fee_paid_online="1",
                     result_electronic="true",
                     documents_digitised="x",
+                    data_reused="có",
+                    from_data_store="0",
+                    vneid_verified="1",
                 ),
                 # 08:30 in Hanoi, given with its offset.
                 dossier_row("HCM-0002", channel="online", received_at="2026-02-12T08:30:00+07:00"),
@@ -162,6 +165,8 @@ class TestGoodRows:
             "QLD",
             Status.PROCESSING,
         )
+        assert (first.data_reused, first.from_data_store, first.vneid_verified) == (True, False, True)
+        assert (dossiers["HCM-0002"].data_reused, dossiers["HCM-0002"].vneid_verified) == (False, False)
         assert dossiers["HCM-0002"].received_at == local(2026, 2, 12, 8, 30)
         assert (dossiers["HCM-0004"].fee_amount, dossiers["HCM-0004"].fee_paid_online) == (0, False)
         assert list(DossierEvent.objects.values_list("dossier__code", "kind", "by__username").order_by("id")) == [

@@ -290,6 +290,21 @@ class TestReceive:
         ) in str(message)
         assert reverse("dossiers:receipt", args=[dossier.code]) in str(message)
 
+    def test_the_national_index_flags_are_recorded(self, client, officer_a, procedure):
+        client.force_login(officer_a)
+        client.post(
+            reverse("dossiers:receive"),
+            receive_form(procedure, data_reused="on", vneid_verified="on", documents_digitised="on"),
+        )
+        dossier = Dossier.objects.get()
+        assert (
+            dossier.documents_digitised,
+            dossier.data_reused,
+            dossier.from_data_store,
+            dossier.vneid_verified,
+            dossier.result_electronic,
+        ) == (True, True, False, True, False)
+
     def test_received_before_tet_is_due_after_it(self, client, officer_a, procedure):
         client.force_login(officer_a)
         client.post(reverse("dossiers:receive"), receive_form(procedure, received_at="2026-02-12T10:00"))
