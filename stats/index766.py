@@ -6,9 +6,11 @@ may read) and any date range, ``index766`` reads:
 
 * the dossier rollups (``DailyStat``): flows summed over the range, stocks on its last day;
 * the feedback rollups (``FeedbackDailyStat``) summed over the range;
-* the catalogue (``procedures.Procedure``) for the indicators that count procedures.
+* the catalogue as it stood on the range's last day (``procedures.ProcedureVersion`` and the flags'
+  history ``procedures.ProcedureFlags``) for the indicators that count procedures, and the versions
+  announced in the range for group 1.
 
-A fixed number of queries (at most six) whatever the number of dossiers (``bench/index766.py``;
+A fixed number of queries (at most seven) whatever the number of dossiers (``bench/index766.py``;
 figures in ``docs/performance.md``).
 
 Each indicator is a rate ``numerator / denominator`` in percent, rounded to two decimals. With a
@@ -19,8 +21,8 @@ indicator is:
 * **computed**;
 * **not applicable** when its denominator is 0 (the public rule); the year's configuration says
   what it contributes (``NotApplicableRule``: left out, full points or none);
-* **not available** when the product does not yet record its inputs (e.g. the catalogue's
-  history, the sync flags); it is reported with the reason and always left out.
+* **not available** when the product does not record its inputs (2.2's durations, 4.2b's
+  electronic certified copies); it is reported with the reason and always left out.
 
 The total is ``100 × points earned / maximum of the indicators counted``, so that an index whose
 inputs are partly missing is still on 100 and says on how many points (``counted_maximum``) it
@@ -37,8 +39,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.choices import Channel, Outcome, Timeliness
 from procedures.choices import ChangeKind, OnlineService
-from procedures.models import ProcedureVersion
+from procedures.models import ProcedureFlags, ProcedureVersion
 from units.models import Unit
+from workdays.calendar import add_working_days
 
 from . import periods
 from .choices import NotApplicableRule
@@ -111,23 +114,12 @@ assert sum(indicator.points for indicator in INDICATORS) == HUNDRED, "the defaul
 
 # Why an indicator cannot be computed yet (its inputs are not recorded by the product).
 NOT_RECORDED = {
-    "1.1": _("The date the legal basis takes effect is not recorded in the catalogue."),
-    "1.2": _("The date each procedure was published on the national database is not recorded."),
-    "1.3": _("Whether a procedure's seven components are complete is not recorded."),
-    "1.4": _("Whether a dossier was synced to the national portal is not recorded."),
-    "2.2": _("Processing durations are not summed by the rollups yet."),
-    "3.5a": _("Whether a procedure is payable on the national portal is not recorded."),
+    "2.2": _(
+        "Processing durations in working days are not recorded: the rollups have no working-day calendar "
+        "in the database to sum them set-based."
+    ),
     "4.2b": _("Electronic certified copies are not recorded."),
-    "4.3": _("Reuse of digitised data is not recorded on dossiers."),
-    "4.4": _("Components taken from the citizen's data store are not recorded on dossiers."),
-    "4.5a": _("Authentication with VNeID is not recorded on dossiers."),
-    "4.5b": _("Which procedures use population data is not recorded in the catalogue."),
-    "5.3": _("Whether a feedback item repeats an earlier one is not recorded."),
 }
-CATALOGUE_HISTORY_MISSING = _(
-    "The catalogue's history is not recorded: procedures are counted only for a period that ends on the "
-    "last day the statistics hold (yesterday) or later, as the catalogue stands now."
-)
 
 
 # --- Configuration --------------------------------------------------------------------------
@@ -141,7 +133,7 @@ class Configuration:
     points: dict[str, Decimal]
     targets: dict[str, Decimal | None]
     not_applicable_rule: str = NotApplicableRule.EXCLUDE
-    paper_result_assumed: bool = True
+    paper_result_assumed: bool = False
 
 
 def override_errors(overrides) -> list[str]:
@@ -291,8 +283,12 @@ def rate_points(rate: Decimal, maximum: Decimal, target: Decimal | None) -> Deci
 #   * a sum of columns or a filtered sum: add an aggregate to ``_flow_aggregates()``;
 #   * a ``FeedbackDailyStat`` column: nothing to do, every ``COUNT_FIELDS`` name is read as
 #     ``feedback_<name>``;
-#   * a catalogue count (procedures in force on the period's last day): add its key to
-#     ``CATALOGUE_KEYS`` and count it in ``_catalogue_counts()``;
+#   * a sum over the received dossiers that depends on their procedure's flags on the period's
+#     last day: add its key to ``PROCEDURE_FLOW_KEYS`` and add it in ``grouped_counts`` (6.);
+#   * a catalogue count (procedures in force on the period's last day, with the flags that held
+#     then): add its key to ``CATALOGUE_KEYS`` and count it in ``_catalogue_counts()``;
+#   * a count of the versions announced in the period: ``ANNOUNCEMENT_KEYS``,
+#     ``_announcement_counts()``;
 # then read the key in ``score()``. The query count does not change.
 
 DOSSIER_FLOWS = (
@@ -308,43 +304,141 @@ DOSSIER_FLOWS = (
     "received_online_e_result",
     "received_digitised",
     "rated_unsatisfied",
+    "received_synced",
+    "received_data_reused",
+    "received_digitised_data_store",
+    "received_online_vneid",
 )
 _DOSSIER_FLOWS = DOSSIER_FLOWS  # the former name
 DOSSIER_STOCKS = ("open_within_deadline", "open_overdue")
+# ``online_counted``: online receipts of procedures without a paper result plus online receipts
+# with an electronic result of those with one (3.3); ``fee_received``: receipts of fee-bearing
+# procedures (3.6). Flags as they held on the period's last day.
+PROCEDURE_FLOW_KEYS = ("online_counted", "fee_received")
 CATALOGUE_KEYS = (
     "procedures",
     "online_procedures",
+    "online_procedures_counted",
     "online_procedures_used",
     "fee_procedures",
     "fee_procedures_paid",
+    "fee_procedures_payable",
+    "citizen_procedures",
+    "citizen_procedures_population",
 )
+ANNOUNCEMENT_KEYS = (
+    "announcements",
+    "announcements_on_time",
+    "publications_due",
+    "publications_on_time",
+    "publications",
+    "publications_complete",
+)
+# The flags of a procedure that has no history (written past the catalogue's services): the
+# model's defaults, i.e. nothing recorded.
+DEFAULT_FLAGS = {
+    "online_service": OnlineService.NONE,
+    "has_fee": False,
+    "internal_procedure_issued": False,
+    "portal_integrated": False,
+    "paper_result": True,
+    "for_citizens": False,
+    "full_online_eligible": False,
+    "payable_on_portal": False,
+    "uses_population_data": False,
+}
+# Decision 766 as DVCQG documents it (DESIGN.md): an announcing decision dated at least this many
+# working days before the legal basis takes effect (1.1), published on the national database within
+# this many working days of the decision (1.2). A ministry's figures (provinces: 5 and 5).
+ANNOUNCE_WORKING_DAYS = 20
+PUBLISH_WORKING_DAYS = 10
 
 
 def _flow_aggregates() -> dict:
     """The summed ``DailyStat`` counts, keyed ``sum_<key>`` (Django refuses an aggregate named
     like a column it reads)."""
-    fee = Q(procedure__has_fee=True)
-    return {
-        **{f"sum_{name}": Sum(name) for name in DOSSIER_FLOWS},
-        "sum_fee_received": Sum(F("received_online") + F("received_in_person") + F("received_postal"), filter=fee),
-    }
+    return {f"sum_{name}": Sum(name) for name in DOSSIER_FLOWS}
 
 
-def _catalogue_counts(procedures, used) -> dict[str, int]:
+def _offered_online(flags: dict) -> bool:
+    return flags["online_service"] != OnlineService.NONE
+
+
+def _counts_for_31(flags: dict) -> bool:
+    """3.1: a procedure eligible for full online service counts only when offered fully; any other
+    when offered online, partly or fully (**choice**, docs/index766.md)."""
+    if flags["full_online_eligible"]:
+        return flags["online_service"] == OnlineService.FULL
+    return _offered_online(flags)
+
+
+def _catalogue_counts(in_force, flags_on_day: dict[int, dict], online_used: set, paid_used: set) -> dict[str, int]:
     """The catalogue counts of one scope and period.
 
-    ``procedures``: ``(online_service, has_fee)`` per procedure in force on the period's last day
-    in the scope, keyed by id; ``used``: ``{procedure_id: (received_online, paid_online)}`` summed
-    over the period and the scope's units."""
-    online = {pk for pk, (service, _fee) in procedures.items() if service != OnlineService.NONE}
-    fee = {pk for pk, (_service, has_fee) in procedures.items() if has_fee}
+    ``in_force``: ids of the scope's procedures in force on the period's last day; ``flags_on_day``:
+    ``{procedure id: flags}`` as they held that day (``ProcedureFlags``); ``online_used`` /
+    ``paid_used``: ids of the procedures with online receipts / online payments in the period and
+    the scope's units."""
+    flags = {pk: flags_on_day.get(pk, DEFAULT_FLAGS) for pk in in_force}
+    online = {pk for pk, item in flags.items() if _offered_online(item)}
+    fee = {pk for pk, item in flags.items() if item["has_fee"]}
+    citizens = {pk for pk, item in flags.items() if item["for_citizens"]}
     return {
-        "procedures": len(procedures),
+        "procedures": len(flags),
         "online_procedures": len(online),
+        "online_procedures_counted": sum(1 for item in flags.values() if _counts_for_31(item)),
+        "online_procedures_used": len(online & online_used),
         "fee_procedures": len(fee),
-        "online_procedures_used": sum(1 for pk in online if used.get(pk, (0, 0))[0] > 0),
-        "fee_procedures_paid": sum(1 for pk in fee if used.get(pk, (0, 0))[1] > 0),
+        "fee_procedures_paid": len(fee & paid_used),
+        "fee_procedures_payable": sum(1 for pk in fee if flags[pk]["payable_on_portal"]),
+        "citizen_procedures": len(citizens),
+        "citizen_procedures_population": sum(1 for pk in citizens if flags[pk]["uses_population_data"]),
     }
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A version's announcement as group 1 judges it (``None``: not recorded, or not yet due)."""
+
+    path: str
+    decided: datetime.date
+    announced_on_time: bool | None  # 1.1; None when the legal basis's date is not recorded
+    published_on_time: bool | None  # 1.2; None while unpublished and its deadline is still ahead
+    published_complete: bool | None  # 1.3; None while unpublished
+
+
+def _announcement(row, today: datetime.date) -> Announcement:
+    """One version row of ``grouped_counts`` (4.) judged for indicators 1.1–1.3 (working days
+    from ``workdays.calendar``, the same calendar as the dossiers' deadlines)."""
+    _pk, path, _kind, _start, _stop, decided, basis, published, complete = row
+    announced = None if basis is None else add_working_days(decided, ANNOUNCE_WORKING_DAYS) <= basis
+    deadline = add_working_days(decided, PUBLISH_WORKING_DAYS)
+    # Unpublished: late once the deadline has passed, not yet due before.
+    overdue = False if deadline < today else None
+    on_time = published <= deadline if published is not None else overdue
+    return Announcement(
+        path=path,
+        decided=decided,
+        announced_on_time=announced,
+        published_on_time=on_time,
+        published_complete=None if published is None else complete,
+    )
+
+
+def _announcement_counts(items) -> dict[str, int]:
+    """Group 1's counts over the versions announced in the period (``Announcement``)."""
+    values = dict.fromkeys(ANNOUNCEMENT_KEYS, 0)
+    for item in items:
+        if item.announced_on_time is not None:
+            values["announcements"] += 1
+            values["announcements_on_time"] += item.announced_on_time
+        if item.published_on_time is not None:
+            values["publications_due"] += 1
+            values["publications_on_time"] += item.published_on_time
+        if item.published_complete is not None:
+            values["publications"] += 1
+            values["publications_complete"] += item.published_complete
+    return values
 
 
 Period = tuple[datetime.date, datetime.date]
@@ -391,14 +485,16 @@ def grouped_counts(
     unit and its parent) or None for every unit; ``periods``: ``(date_from, date_to)`` pairs,
     which may overlap (a month and its year); ``unit_ids`` limits every scope to those units (a
     principal's read scope). Returns ``{(unit id or None, (date_from, date_to)): counts}`` with
-    the keys of ``counts()``; the catalogue keys are None for a period ending before the last day
-    the rollups hold (``today − 1``: the catalogue's history is not recorded).
+    the keys of ``counts()``. The catalogue is read as it stood on each period's last day
+    (``procedures.ProcedureFlags``); the versions announced in a period are judged against
+    ``today`` (a publication whose deadline is still ahead is not yet due).
 
     Queries: three for the rollups (dossier flows and feedback grouped by unit, one filtered sum
-    per count and period; stocks grouped by unit and day), plus, when some period ends on or
-    after ``today − 1``, one for the catalogue versions in force on those periods' last days and
-    one for the procedures' online receipts and payments. The database groups by unit; the sums
-    per scope are made here over those rows (units × periods), never over dossiers.
+    per count and period; stocks grouped by unit and day), one for the catalogue versions (in
+    force on a period's last day, or announced in a period), one for the flags' history on those
+    days and one for the receipts and payments per procedure and unit (one filtered sum per count
+    and period). The database groups by unit; the sums per scope are made here over those rows
+    (units × procedures × periods), never over dossiers.
     """
     today = today or timezone.localdate()
     periods = list(dict.fromkeys(tuple(period) for period in periods))
@@ -448,50 +544,66 @@ def grouped_counts(
         .order_by()
     )
 
-    # 4–5. The catalogue, for the periods ending on or after the last day the rollups hold.
-    current = [number for number, (_start, end) in enumerate(periods) if end >= today - ONE_DAY]
-    in_force: dict[datetime.date, list[tuple]] = {}
-    used_rows: list[dict] = []
-    if current:
-        # The versions that may be in force on one of those days, read once; which procedures are
-        # in force on each day is worked out here (``ProcedureQuerySet.in_force_on``'s rule).
-        current_ends = sorted({periods[number][1] for number in current})
-        versions = list(
-            _limit(
-                ProcedureVersion.objects.filter(effective_from__lte=current_ends[-1])
-                .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=current_ends[0]))
-                .exclude(change_kind=ChangeKind.ABOLISHED),
-                paths=paths,
-                unit_ids=unit_ids,
-                prefix="procedure__unit",
-            ).values_list(
-                "procedure_id",
-                "procedure__unit__path",
-                "procedure__online_service",
-                "procedure__has_fee",
-                "effective_from",
-                "effective_to",
-            )
+    # 4. The catalogue's versions: in force on some period's last day, or announced in a period.
+    version_rows = list(
+        _limit(
+            ProcedureVersion.objects.filter(
+                (
+                    Q(effective_from__lte=ends[-1])
+                    & (Q(effective_to__isnull=True) | Q(effective_to__gte=ends[0]))
+                    & ~Q(change_kind=ChangeKind.ABOLISHED)
+                )
+                | Q(decision_date__gte=first, decision_date__lte=last)
+            ),
+            paths=paths,
+            unit_ids=unit_ids,
+            prefix="procedure__unit",
+        ).values_list(
+            "procedure_id",
+            "procedure__unit__path",
+            "change_kind",
+            "effective_from",
+            "effective_to",
+            "decision_date",
+            "legal_basis_effective_on",
+            "published_on",
+            "components_complete",
         )
-        for end in current_ends:
-            found = {
-                pk: (pk, path, service, fee)
-                for pk, path, service, fee, start, stop in versions
-                if start <= end and (stop is None or stop >= end)
-            }
-            in_force[end] = list(found.values())
-        usage = {}
-        for number in current:
-            usage[f"p{number}_online"] = Sum("received_online", filter=_within(periods[number]))
-            usage[f"p{number}_paid"] = Sum("paid_online", filter=_within(periods[number]))
-        used_rows = list(
-            flows.filter(Q(received_online__gt=0) | Q(paid_online__gt=0))
-            .values("unit__path", "procedure_id")
-            .annotate(**usage)
-            .order_by()
+    )
+    # 5. The flags' history on those days, for every procedure (a dossier's unit is the one it
+    #    was received by, which may no longer be its procedure's).
+    flag_rows = list(
+        ProcedureFlags.objects.filter(
+            (Q(valid_from__isnull=True) | Q(valid_from__lte=ends[-1]))
+            & (Q(valid_to__isnull=True) | Q(valid_to__gt=ends[0]))
+        ).values_list("procedure_id", "valid_from", "valid_to", *ProcedureFlags.FLAG_FIELDS)
+    )
+    flags_on: dict[datetime.date, dict[int, dict]] = {end: {} for end in ends}
+    for procedure_id, valid_from, valid_to, *values in flag_rows:
+        for end in ends:
+            if (valid_from is None or valid_from <= end) and (valid_to is None or valid_to > end):
+                flags_on[end][procedure_id] = dict(zip(ProcedureFlags.FLAG_FIELDS, values, strict=True))
+    # 6. Receipts and payments per procedure and unit, one filtered sum per count and period: the
+    #    counts that depend on a procedure's flags on the period's last day (3.3, 3.6) and the
+    #    procedures used (3.2, 3.5b).
+    usage = {}
+    for number, period in enumerate(periods):
+        usage[f"p{number}_online"] = Sum("received_online", filter=_within(period))
+        usage[f"p{number}_online_e_result"] = Sum("received_online_e_result", filter=_within(period))
+        usage[f"p{number}_paid"] = Sum("paid_online", filter=_within(period))
+        usage[f"p{number}_received"] = Sum(
+            F("received_online") + F("received_in_person") + F("received_postal"), filter=_within(period)
         )
+    procedure_rows = list(
+        flows.filter(Q(received_online__gt=0) | Q(received_in_person__gt=0) | Q(received_postal__gt=0))
+        .values("unit__path", "procedure_id")
+        .annotate(**usage)
+        .order_by()
+    )
+    # (The working-day calendar is this process's cached copy: at most one query to load it.)
+    announcements = [_announcement(row, today) for row in version_rows if first <= row[5] <= last]
 
-    blank = dict.fromkeys([*flow_keys, *DOSSIER_STOCKS, *feedback_keys], 0)
+    blank = dict.fromkeys([*flow_keys, *DOSSIER_STOCKS, *feedback_keys, *PROCEDURE_FLOW_KEYS], 0)
     result = {}
     for scope in scopes:
         for number, period in enumerate(periods):
@@ -508,21 +620,36 @@ def grouped_counts(
                 if row["day"] == period[1] and rows_in(row["unit__path"], scope):
                     for key in DOSSIER_STOCKS:
                         values[key] += row[f"sum_{key}"] or 0
-            if number in current:
-                procedures = {
-                    pk: (service, fee) for pk, path, service, fee in in_force[period[1]] if rows_in(path, scope)
-                }
-                used: dict[int, tuple[int, int]] = {}
-                for row in used_rows:
-                    if rows_in(row["unit__path"], scope):
-                        online, paid = used.get(row["procedure_id"], (0, 0))
-                        used[row["procedure_id"]] = (
-                            online + (row[f"p{number}_online"] or 0),
-                            paid + (row[f"p{number}_paid"] or 0),
-                        )
-                values.update(_catalogue_counts(procedures, used))
-            else:
-                values.update(dict.fromkeys(CATALOGUE_KEYS))
+            end = period[1]
+            online_used, paid_used = set(), set()
+            for row in procedure_rows:
+                if not rows_in(row["unit__path"], scope):
+                    continue
+                flags = flags_on[end].get(row["procedure_id"], DEFAULT_FLAGS)
+                online = row[f"p{number}_online"] or 0
+                values["online_counted"] += (
+                    (row[f"p{number}_online_e_result"] or 0) if flags["paper_result"] else online
+                )
+                if flags["has_fee"]:
+                    values["fee_received"] += row[f"p{number}_received"] or 0
+                if online:
+                    online_used.add(row["procedure_id"])
+                if row[f"p{number}_paid"]:
+                    paid_used.add(row["procedure_id"])
+            in_force = {
+                pk
+                for pk, path, kind, start, stop, *_rest in version_rows
+                if kind != ChangeKind.ABOLISHED
+                and start <= end
+                and (stop is None or stop >= end)
+                and rows_in(path, scope)
+            }
+            values.update(_catalogue_counts(in_force, flags_on[end], online_used, paid_used))
+            values.update(
+                _announcement_counts(
+                    item for item in announcements if period[0] <= item.decided <= end and rows_in(item.path, scope)
+                )
+            )
             result[(_key(scope), period)] = values
     return result
 
@@ -532,11 +659,13 @@ def counts(
 ) -> dict[str, int | None]:
     """Every count the index reads for the scope and period, from the rollups and the catalogue.
 
-    Keys: the dossier flows of ``DOSSIER_FLOWS`` summed over the range; ``fee_received`` (received
-    dossiers of fee-bearing procedures); ``open_within_deadline``/``open_overdue`` at the end of
-    ``date_to``; the feedback counts of ``FeedbackDailyStat`` (``feedback_<name>``); and, only
-    when the period ends on or after the last day the rollups hold (``today − 1``), the catalogue
-    counts of ``CATALOGUE_KEYS`` (None otherwise). At most five queries (``grouped_counts``).
+    Keys: the dossier flows of ``DOSSIER_FLOWS`` summed over the range; ``open_within_deadline``/
+    ``open_overdue`` at the end of ``date_to``; the feedback counts of ``FeedbackDailyStat``
+    (``feedback_<name>``); ``PROCEDURE_FLOW_KEYS`` (receipts by their procedure's flags on
+    ``date_to``); the catalogue counts of ``CATALOGUE_KEYS`` (procedures in force on ``date_to``,
+    with the flags that held then); the group 1 counts of ``ANNOUNCEMENT_KEYS`` (versions whose
+    decision is dated in the range, publications judged against ``today``). All integers. At most
+    six queries (``grouped_counts``).
     """
     period = (date_from, date_to)
     found = grouped_counts(scopes=[unit], periods=[period], unit_ids=unit_ids, today=today)
@@ -556,7 +685,7 @@ def index766(
 ) -> IndexResult:
     """The national index of ``unit`` and its sub-units (None: every unit; ``unit_ids`` limits it
     to the units a principal may read) over ``[date_from, date_to]``, under the configuration of
-    ``date_to``'s year. A fixed number of queries (at most six): ``configuration`` and ``counts``
+    ``date_to``'s year. A fixed number of queries (at most seven): ``configuration`` and ``counts``
     then ``score``."""
     config = configuration(date_to.year)
     c = counts(date_from=date_from, date_to=date_to, unit=unit, unit_ids=unit_ids, today=today)
@@ -599,27 +728,37 @@ def score(
     unit: Unit | None = None,
 ) -> IndexResult:
     """The index from a ``counts()`` dict under ``config``: every indicator's numerator,
-    denominator, rate, points and status, by group. Pure: no query. A catalogue count that is
-    None makes its indicators not available (the catalogue's history is not recorded)."""
+    denominator, rate, points and status, by group. Pure: no query. Formulas, sources and our
+    choices: docs/index766.md."""
     received = c["received_online"] + c["received_in_person"] + c["received_postal"]
     ended = c["ended_early"] + c["ended_on_time"] + c["ended_late"]
     open_total = c["open_within_deadline"] + c["open_overdue"]
     processed = ended + open_total
-    online_counted = c["received_online_e_result"] if config.paper_result_assumed else c["received_online"]
+    # 3.3: every procedure taken to have a paper result (the year's configuration), or the
+    # catalogue's ``paper_result`` as it stood on the period's last day.
+    online_counted = c["received_online_e_result"] if config.paper_result_assumed else c["online_counted"]
     feedback_handled = c["feedback_handled_on_time"] + c["feedback_handled_late"]
     late = c["ended_late"] + c["open_overdue"]
     feedback_or_dislike = c["rated_unsatisfied"] + c["feedback_received_about_dossier"]
 
-    fractions: dict[str, tuple[int | None, int | None]] = {
+    fractions: dict[str, tuple[int, int]] = {
+        "1.1": (c["announcements_on_time"], c["announcements"]),
+        "1.2": (c["publications_on_time"], c["publications_due"]),
+        "1.3": (c["publications_complete"], c["publications"]),
+        "1.4": (c["received_synced"], received),
         "2.1": (c["ended_early"] + c["ended_on_time"] + c["open_within_deadline"], processed),
-        "3.1": (c["online_procedures"], c["procedures"]),
+        "3.1": (c["online_procedures_counted"], c["procedures"]),
         "3.2": (c["online_procedures_used"], c["online_procedures"]),
         "3.3": (online_counted, received),
+        "3.5a": (c["fee_procedures_payable"], c["fee_procedures"]),
         "3.5b": (c["fee_procedures_paid"], c["fee_procedures"]),
         "3.6": (c["paid_online"], c["fee_received"]),
         "4.1": (c["resolved_e_result"], c["ended_resolved"]),
         "4.2a": (c["received_digitised"], received),
-        "5.1": (c["feedback_received"], None),
+        "4.3": (c["received_data_reused"], received),
+        "4.4": (c["received_digitised_data_store"], c["received_digitised"]),
+        "4.5a": (c["received_online_vneid"], c["received_online"]),
+        "4.5b": (c["citizen_procedures_population"], c["citizen_procedures"]),
         "5.2": (c["feedback_handled_on_time"], feedback_handled),
     }
     groups = {group.code: GroupResult(group.code, str(group.name), Decimal(0)) for group in GROUPS}
@@ -633,17 +772,22 @@ def score(
         )
         if spec.code == "5.4":
             _rate_54(result, processed, late, feedback_or_dislike, config)
+        elif spec.code == "5.3":
+            # Handled items, less those handled late, disliked or repeated (each counted in the
+            # period on its own day, not de-duplicated), floored at 0.
+            result.denominator = feedback_handled
+            result.numerator = max(
+                feedback_handled - c["feedback_handled_late"] - c["feedback_disliked"] - c["feedback_received_repeat"],
+                0,
+            )
+            _score(result, config)
         elif spec.code == "5.1":
             result.numerator = c["feedback_received"]
             result.status, result.counted = NOT_APPLICABLE, False
             result.reason = str(_("Tracked only: feedback by class earns no points."))
         elif spec.code in fractions:
-            numerator, denominator = fractions[spec.code]
-            if denominator is None:
-                result.status, result.counted, result.reason = NOT_AVAILABLE, False, str(CATALOGUE_HISTORY_MISSING)
-            else:
-                result.numerator, result.denominator = numerator, denominator
-                _score(result, config)
+            result.numerator, result.denominator = fractions[spec.code]
+            _score(result, config)
         else:
             result.status, result.counted, result.reason = NOT_AVAILABLE, False, str(NOT_RECORDED[spec.code])
         group = groups[spec.group]
@@ -746,6 +890,15 @@ def drilldowns(index: IndexResult, *, every_unit: bool = True) -> dict[str, list
     online_counted = {**received, "channel": [Channel.ONLINE]}
     if index.configuration.paper_result_assumed:
         online_counted["result_electronic"] = "true"
+        online_label, online_exact = _("Received online and counted"), True
+    else:
+        # Which online dossiers count depends on each procedure's paper result: the list cannot say.
+        online_label = _("Received online (a wider set: with a paper result, only electronic results count)")
+        online_exact = False
+    # The catalogue list and the dossier list filter on the flags as they are now; for a period
+    # that ended before yesterday the index reads them as they stood then (the flags' history).
+    flags_now = index.date_to >= timezone.localdate() - ONE_DAY
+    as_now = "" if flags_now else str(_(" (flags as they are now)"))
     links = {
         "2.1": [
             Drilldown(
@@ -758,13 +911,16 @@ def drilldowns(index: IndexResult, *, every_unit: bool = True) -> dict[str, list
             *processed,
         ],
         "3.3": [
-            Drilldown(numerator, str(_("Received online and counted")), online_counted, exact=True),
+            Drilldown(numerator, str(online_label), online_counted, exact=online_exact),
             Drilldown(denominator, str(_("Received in the period")), received, exact=True),
         ],
         "3.6": [
             Drilldown(numerator, str(_("Paid online")), {**received, "fee_paid_online": "true"}, exact=True),
             Drilldown(
-                denominator, str(_("Received, fee-bearing procedures")), {**received, "has_fee": "true"}, exact=True
+                denominator,
+                str(_("Received, fee-bearing procedures")) + as_now,
+                {**received, "has_fee": "true"},
+                exact=flags_now,
             ),
         ],
         "4.1": [
@@ -814,15 +970,27 @@ def drilldowns(index: IndexResult, *, every_unit: bool = True) -> dict[str, list
         ],
     }
     if index.unit is not None or every_unit:
+        online_now = {**in_force, "online_service": online}
         links["3.1"] = [
-            Drilldown(numerator, str(_("Online, in force")), {**in_force, "online_service": online}, PROCEDURES, True),
+            # A wider set when some procedures are eligible for full online service (those count only fully).
+            Drilldown(
+                numerator,
+                str(_("Online, in force (a wider set: one eligible for full online service counts only fully)"))
+                + as_now,
+                online_now,
+                PROCEDURES,
+            ),
             Drilldown(denominator, str(_("In force at the end of the period")), in_force, PROCEDURES, True),
         ]
-        links["3.2"] = [
-            Drilldown(denominator, str(_("Online, in force")), {**in_force, "online_service": online}, PROCEDURES, True)
-        ]
+        links["3.2"] = [Drilldown(denominator, str(_("Online, in force")) + as_now, online_now, PROCEDURES, flags_now)]
         links["3.5b"] = [
-            Drilldown(denominator, str(_("Fee-bearing, in force")), {**in_force, "has_fee": "true"}, PROCEDURES, True)
+            Drilldown(
+                denominator,
+                str(_("Fee-bearing, in force")) + as_now,
+                {**in_force, "has_fee": "true"},
+                PROCEDURES,
+                flags_now,
+            )
         ]
     shown = {item.code for group in index.groups for item in group.indicators if item.status != NOT_AVAILABLE}
     return {code: found for code, found in links.items() if code in shown}
@@ -990,7 +1158,7 @@ def what_if(index: IndexResult) -> dict[str, WhatIf]:
 
     bar = targets.get("3.3") or HUNDRED
     received = c["received_online"] + c["received_in_person"] + c["received_postal"]
-    counted = c["received_online_e_result"] if index.configuration.paper_result_assumed else c["received_online"]
+    counted = c["received_online_e_result"] if index.configuration.paper_result_assumed else c["online_counted"]
     if not received:
         result["3.3"] = WhatIf("3.3", NOTHING_YET, bar, needed=1)
     elif counted * 100 >= bar * received:

@@ -229,10 +229,11 @@ class Index766Config(models.Model):
     )
     paper_result_assumed = models.BooleanField(
         _("every procedure has a paper result"),
-        default=True,
+        default=False,
         help_text=_(
-            "Until the catalogue records which procedures have a paper result, indicator 3.3 counts an "
-            "online dossier only if its result was issued electronically."
+            "On: indicator 3.3 counts an online dossier only if its result was issued electronically, "
+            "whatever the catalogue says. Off: only for the procedures the catalogue marks as having a "
+            "paper result (as it stood on the period's last day)."
         ),
     )
     overrides = models.JSONField(_("points and targets changed"), default=dict, blank=True)

@@ -24,6 +24,7 @@ from emulation.tests.conftest import (
     roll_up,
 )
 from stats.index766 import index766
+from tests.factories import ProcedureFactory, ProcedureVersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,9 @@ def test_a_scheme_scores_the_index_total_and_a_group_with_the_threshold_rule(uni
 def test_an_index_with_nothing_counted_is_not_applicable(unit_a, unit_b, officer_a, after_the_year):
     make_scheme(YEAR, [criterion("index", 50, "index766_total", 80), criterion("on-time", 50, "on_time_rate", 90)])
     on_time(procedure_of(unit_a), officer_a, D(2026, 3, 2))
-    procedure_of(unit_b)
+    # Unit B's only procedure comes into force after the year and it received nothing: not even
+    # the catalogue's indicators count (a procedure in force would have 3.1 counted).
+    ProcedureVersionFactory(procedure=ProcedureFactory(unit=unit_b), effective_from=D(YEAR + 1, 1, 1))
     roll_up()
 
     services.emulation_compute(year=YEAR, today=TODAY)

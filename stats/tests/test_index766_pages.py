@@ -35,9 +35,12 @@ def test_the_api_serves_the_worked_example(client_for, office_staff, worked_exam
     assert (progress["numerator"], progress["denominator"], progress["rate"], progress["points"]) == (8, 10, 80.0, 16.0)
     assert (progress["maximum"], progress["lost"], progress["status"]) == (20.0, 4.0, "computed")
     assert indicator(body, "5.4")["points"] == 4.67
+    # Received at the desk: none synchronised from a source system.
     synced = indicator(body, "1.4")
-    assert (synced["status"], synced["points"], synced["counted"]) == ("not_available", None, False)
-    assert synced["reason"]
+    assert (synced["numerator"], synced["denominator"], synced["status"], synced["points"]) == (0, 10, "computed", 0.0)
+    copies = indicator(body, "4.2b")
+    assert (copies["status"], copies["points"], copies["counted"]) == ("not_available", None, False)
+    assert copies["reason"]
     assert body["counted_maximum"] < 100 and body["total"] is not None
 
 

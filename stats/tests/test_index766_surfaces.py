@@ -18,6 +18,7 @@ from feedback import services as feedback_services
 from feedback.choices import Classification, Source, Topic
 from procedures.choices import OnlineService
 from procedures.models import Procedure
+from procedures.services import procedure_flags_record
 from stats import rollups
 from stats.index766 import LIST_URL_NAMES, drilldowns, index766, ranked_units, ranking
 from stats.models import DailyStat
@@ -71,7 +72,9 @@ def test_the_units_are_ranked_by_total_with_their_months(scores, office_staff, m
     assert table.months[0] == (D(2025, 12, 15), D(2026, 1, 14)) and table.months[-1] == (D(2026, 3, 15), D(2026, 3, 31))
     line_b = next(line for line in table.lines if line.unit == unit_b)
     february = table.months.index((D(2026, 1, 15), D(2026, 2, 14)))
-    assert line_b.months[february] is not None and line_b.months[0] is None
+    # The catalogue counts every month as it stood then: in December–January only 3.1 (none of B's
+    # two procedures online) is counted.
+    assert line_b.months[february] is not None and line_b.months[0] == Decimal("0.00")
 
 
 def test_ties_share_a_rank(unit_a, unit_b, ministry):
@@ -150,7 +153,7 @@ def test_the_index_page_as_a_workbook(client, office_staff, worked_example):
     rows = {row[0]: row for row in sheet.iter_rows(min_row=7, values_only=True)}
     assert rows["2.1"][1] == "Hồ sơ giải quyết trước hạn, đúng hạn hoặc đang giải quyết trong hạn"
     assert rows["2.1"][2:9] == (8, 10, 80.0, None, 16.0, 20.0, 4.0)
-    assert rows["1.4"][9] == "Chưa có dữ liệu" and rows["1.4"][10]
+    assert rows["4.2b"][9] == "Chưa có dữ liệu" and rows["4.2b"][10]
 
 
 def test_the_table_of_units_as_a_workbook(client, office_staff, scores):
@@ -176,6 +179,8 @@ def counted(worked_example, procedure, officer_a, unit_a):
     dossier sent in January and answered late in March, and one about no dossier sent in March,
     open."""
     Procedure.objects.filter(pk=procedure.pk).update(has_fee=True, online_service=OnlineService.FULL)
+    # Its flags' history as the catalogue's services keep it, since 2020.
+    procedure_flags_record(procedures=Procedure.objects.filter(pk=procedure.pk), on=D(2020, 1, 1))
     ProcedureVersionFactory(procedure=ProcedureFactory(unit=unit_a), effective_from=D(2020, 1, 1))  # in force, offline
     Dossier.objects.filter(pk__in=[dossier.pk for dossier in worked_example["early"][:2]]).update(fee_paid_online=True)
     with time_machine.travel(local(2026, 3, 9, 9), tick=False) as clock:
@@ -230,11 +235,10 @@ def test_every_exact_link_lists_the_counted_set(client, office_staff, counted, u
                 expected = item.numerator if link.part == "numerator" else item.denominator
                 assert listed(client, link) == expected, (code, link.label)
                 checked.add((code, link.part, link.target))
+    # (3.1's numerator and, with the catalogue's paper results, 3.3's are wider sets: not exact.)
     assert {
-        ("3.1", "numerator", "procedures"),
         ("3.1", "denominator", "procedures"),
         ("3.2", "denominator", "procedures"),
-        ("3.3", "numerator", "dossiers"),
         ("3.5b", "denominator", "procedures"),
         ("3.6", "numerator", "dossiers"),
         ("3.6", "denominator", "dossiers"),

@@ -7,44 +7,33 @@ import pytest
 
 from stats.index766 import (
     ALREADY_FULL,
+    ANNOUNCEMENT_KEYS,
+    CATALOGUE_KEYS,
+    DOSSIER_FLOWS,
+    DOSSIER_STOCKS,
     IMPOSSIBLE,
     INDICATORS,
     NEEDED,
     NOTHING_YET,
+    PROCEDURE_FLOW_KEYS,
     Configuration,
     index766,
     score,
     what_if,
 )
+from stats.models import FeedbackDailyStat
 
 D = datetime.date
 ZERO = dict.fromkeys(
     [
-        "received_online",
-        "received_in_person",
-        "received_postal",
-        "paid_online",
-        "ended_early",
-        "ended_on_time",
-        "ended_late",
-        "ended_resolved",
-        "resolved_e_result",
-        "received_online_e_result",
-        "received_digitised",
-        "rated_unsatisfied",
-        "fee_received",
-        "open_within_deadline",
-        "open_overdue",
-        "feedback_received",
-        "feedback_handled_on_time",
-        "feedback_handled_late",
-        "feedback_liked",
-        "feedback_disliked",
-        "feedback_received_about_dossier",
+        *DOSSIER_FLOWS,
+        *DOSSIER_STOCKS,
+        *PROCEDURE_FLOW_KEYS,
+        *CATALOGUE_KEYS,
+        *ANNOUNCEMENT_KEYS,
+        *(f"feedback_{name}" for name in FeedbackDailyStat.COUNT_FIELDS),
     ],
     0,
-) | dict.fromkeys(
-    ["procedures", "online_procedures", "online_procedures_used", "fee_procedures", "fee_procedures_paid"]
 )
 
 
@@ -88,8 +77,11 @@ def test_3_3_the_online_receipts_still_needed():
     assert Decimal(6) / 13 < Decimal("0.5") <= Decimal(7) / 14
 
 
-def test_3_3_counts_every_online_receipt_when_results_are_not_assumed_on_paper():
-    found = answer(paper=False, received_online=4, received_online_e_result=3, received_in_person=6)["3.3"]
+def test_3_3_counts_the_catalogues_online_receipts_when_results_are_not_assumed_on_paper():
+    # Here every procedure is without a paper result: its 4 online receipts count (online_counted).
+    found = answer(paper=False, received_online=4, online_counted=4, received_online_e_result=3, received_in_person=6)[
+        "3.3"
+    ]
     assert (found.status, found.needed) == (NEEDED, 2)  # (4 + 2) / (10 + 2) = 50%
 
 
