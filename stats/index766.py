@@ -30,11 +30,13 @@ rests.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.choices import Channel, Outcome, Timeliness
@@ -471,10 +473,6 @@ def _limit(queryset, *, paths, unit_ids, prefix="unit"):
     return queryset
 
 
-def _within(period: Period) -> Q:
-    return Q(day__gte=period[0], day__lte=period[1])
-
-
 def grouped_counts(
     *, scopes, periods: list[Period], unit_ids=None, today: datetime.date | None = None
 ) -> dict[tuple, dict[str, int | None]]:
@@ -489,12 +487,13 @@ def grouped_counts(
     (``procedures.ProcedureFlags``); the versions announced in a period are judged against
     ``today`` (a publication whose deadline is still ahead is not yet due).
 
-    Queries: three for the rollups (dossier flows and feedback grouped by unit, one filtered sum
-    per count and period; stocks grouped by unit and day), one for the catalogue versions (in
-    force on a period's last day, or announced in a period), one for the flags' history on those
-    days and one for the receipts and payments per procedure and unit (one filtered sum per count
-    and period). The database groups by unit; the sums per scope are made here over those rows
-    (units × procedures × periods), never over dossiers.
+    The days are cut into segments at every period's first day and the day after its last, so
+    that each period is a run of whole segments. Queries: three for the rollups (dossier flows
+    and feedback grouped by unit and segment, stocks grouped by unit and day), one for the
+    catalogue versions (in force on a period's last day, or announced in a period), one for the
+    flags' history on those days and one for the receipts and payments per procedure, unit and
+    segment. The database groups; the sums per period and scope are made here over those rows
+    (units × procedures × segments), never over dossiers.
     """
     today = today or timezone.localdate()
     periods = list(dict.fromkeys(tuple(period) for period in periods))
@@ -503,46 +502,46 @@ def grouped_counts(
         return {}
     paths = _covering_paths(scopes)
     first, last = min(start for start, _end in periods), max(end for _start, end in periods)
+    ends = sorted({end for _start, end in periods})
 
     def rows_in(path: str, scope: Unit | None) -> bool:
         return scope is None or path.startswith(scope.path)
 
-    flow_aggregates = _flow_aggregates()
-    flow_keys = [key.removeprefix("sum_") for key in flow_aggregates]
-    feedback_keys = [f"feedback_{name}" for name in FeedbackDailyStat.COUNT_FIELDS]
+    cuts = sorted({start for start, _end in periods} | {end + ONE_DAY for _start, end in periods})
+    segments = list(zip(cuts, cuts[1:], strict=False))  # [start, next start)
+    segment = Case(
+        *(When(day__lt=stop, then=Value(number)) for number, (_start, stop) in enumerate(segments)),
+        output_field=IntegerField(),
+    )
+    # The periods each segment belongs to.
+    periods_of: dict[int, list[int]] = {index: [] for index in range(len(segments))}
+    for number, (start, end) in enumerate(periods):
+        for index, (segment_start, segment_stop) in enumerate(segments):
+            if segment_start >= start and segment_stop <= end + ONE_DAY:
+                periods_of[index].append(number)
 
-    def per_period(aggregates: dict, keys: list[str]) -> dict:
-        """Each aggregate once per period, filtered to its days (``p<number>_<key>``)."""
-        found = {}
-        for number, period in enumerate(periods):
-            for key, aggregate in zip(keys, aggregates.values(), strict=True):
-                condition = _within(period) if aggregate.filter is None else _within(period) & aggregate.filter
-                found[f"p{number}_{key}"] = Sum(*aggregate.source_expressions, filter=condition)
-        return found
-
-    # 1. Dossier flows, by unit, one filtered sum per count and period.
+    # 1. Dossier flows, by unit and segment.
     flows = _limit(DailyStat.objects.filter(day__gte=first, day__lte=last), paths=paths, unit_ids=unit_ids)
-    flow_rows = list(flows.values("unit__path").annotate(**per_period(flow_aggregates, flow_keys)).order_by())
+    flow_rows = list(
+        flows.annotate(segment=segment).values("unit__path", "segment").annotate(**_flow_aggregates()).order_by()
+    )
     # 2. Stocks on each period's last day, by unit and day.
-    ends = sorted({end for _start, end in periods})
     stock_rows = list(
         _limit(DailyStat.objects.filter(day__in=ends), paths=paths, unit_ids=unit_ids)
         .values("unit__path", "day")
         .annotate(**{f"sum_{name}": Sum(name) for name in DOSSIER_STOCKS})
         .order_by()
     )
-    # 3. Feedback, by unit, one filtered sum per count and period.
+    # 3. Feedback, by unit and segment.
     feedback_rows = list(
         _limit(FeedbackDailyStat.objects.filter(day__gte=first, day__lte=last), paths=paths, unit_ids=unit_ids)
-        .values("unit__path")
-        .annotate(
-            **per_period(
-                {key: Sum(name) for key, name in zip(feedback_keys, FeedbackDailyStat.COUNT_FIELDS, strict=True)},
-                feedback_keys,
-            )
-        )
+        .annotate(segment=segment)
+        .values("unit__path", "segment")
+        .annotate(**{f"feedback_{name}": Sum(name) for name in FeedbackDailyStat.COUNT_FIELDS})
         .order_by()
     )
+    flow_keys = [key.removeprefix("sum_") for key in _flow_aggregates()]
+    feedback_keys = [f"feedback_{name}" for name in FeedbackDailyStat.COUNT_FIELDS]
 
     # 4. The catalogue's versions: in force on some period's last day, or announced in a period.
     version_rows = list(
@@ -583,59 +582,74 @@ def grouped_counts(
         for end in ends:
             if (valid_from is None or valid_from <= end) and (valid_to is None or valid_to > end):
                 flags_on[end][procedure_id] = dict(zip(ProcedureFlags.FLAG_FIELDS, values, strict=True))
-    # 6. Receipts and payments per procedure and unit, one filtered sum per count and period: the
-    #    counts that depend on a procedure's flags on the period's last day (3.3, 3.6) and the
-    #    procedures used (3.2, 3.5b).
-    usage = {}
-    for number, period in enumerate(periods):
-        usage[f"p{number}_online"] = Sum("received_online", filter=_within(period))
-        usage[f"p{number}_online_e_result"] = Sum("received_online_e_result", filter=_within(period))
-        usage[f"p{number}_paid"] = Sum("paid_online", filter=_within(period))
-        usage[f"p{number}_received"] = Sum(
-            F("received_online") + F("received_in_person") + F("received_postal"), filter=_within(period)
-        )
+    # 6. Receipts and payments per procedure, by unit and segment: the counts that depend on a
+    #    procedure's flags on the period's last day (3.3, 3.6) and the procedures used (3.2, 3.5b).
     procedure_rows = list(
         flows.filter(Q(received_online__gt=0) | Q(received_in_person__gt=0) | Q(received_postal__gt=0))
-        .values("unit__path", "procedure_id")
-        .annotate(**usage)
+        .annotate(segment=segment)
+        .values("unit__path", "procedure_id", "segment")
+        .annotate(
+            online=Sum("received_online"),
+            online_e_result=Sum("received_online_e_result"),
+            paid=Sum("paid_online"),
+            received=Sum(F("received_online") + F("received_in_person") + F("received_postal")),
+        )
         .order_by()
     )
+
+    # Per period, the counts of each unit (by path): units × periods rows at most.
+    per_unit: dict[int, dict[str, dict[str, int]]] = {number: {} for number in range(len(periods))}
+    blank = dict.fromkeys([*flow_keys, *DOSSIER_STOCKS, *feedback_keys, *PROCEDURE_FLOW_KEYS], 0)
+    # Per period and unit, the procedures with online receipts and with online payments.
+    used: dict[int, dict[str, tuple[set, set]]] = {number: {} for number in range(len(periods))}
+
+    def add(number: int, path: str, key: str, value) -> None:
+        row = per_unit[number].setdefault(path, dict(blank))
+        row[key] += value or 0
+
+    for row in flow_rows:
+        for number in periods_of[row["segment"]]:
+            for key in flow_keys:
+                add(number, row["unit__path"], key, row[f"sum_{key}"])
+    for row in stock_rows:
+        for number, (_start, end) in enumerate(periods):
+            if end == row["day"]:
+                for key in DOSSIER_STOCKS:
+                    add(number, row["unit__path"], key, row[f"sum_{key}"])
+    for row in feedback_rows:
+        for number in periods_of[row["segment"]]:
+            for key in feedback_keys:
+                add(number, row["unit__path"], key, row[key])
+    for row in procedure_rows:
+        path = row["unit__path"]
+        online, online_e_result = row["online"] or 0, row["online_e_result"] or 0
+        for number in periods_of[row["segment"]]:
+            flags = flags_on[periods[number][1]].get(row["procedure_id"], DEFAULT_FLAGS)
+            add(number, path, "online_counted", online_e_result if flags["paper_result"] else online)
+            if flags["has_fee"]:
+                add(number, path, "fee_received", row["received"])
+            online_used, paid_used = used[number].setdefault(path, (set(), set()))
+            if online:
+                online_used.add(row["procedure_id"])
+            if row["paid"]:
+                paid_used.add(row["procedure_id"])
     # (The working-day calendar is this process's cached copy: at most one query to load it.)
     announcements = [_announcement(row, today) for row in version_rows if first <= row[5] <= last]
 
-    blank = dict.fromkeys([*flow_keys, *DOSSIER_STOCKS, *feedback_keys, *PROCEDURE_FLOW_KEYS], 0)
     result = {}
     for scope in scopes:
         for number, period in enumerate(periods):
             values = dict(blank)
-            for row in flow_rows:
-                if rows_in(row["unit__path"], scope):
-                    for key in flow_keys:
-                        values[key] += row[f"p{number}_{key}"] or 0
-            for row in feedback_rows:
-                if rows_in(row["unit__path"], scope):
-                    for key in feedback_keys:
-                        values[key] += row[f"p{number}_{key}"] or 0
-            for row in stock_rows:
-                if row["day"] == period[1] and rows_in(row["unit__path"], scope):
-                    for key in DOSSIER_STOCKS:
-                        values[key] += row[f"sum_{key}"] or 0
-            end = period[1]
+            for path, row in per_unit[number].items():
+                if rows_in(path, scope):
+                    for key, value in row.items():
+                        values[key] += value
             online_used, paid_used = set(), set()
-            for row in procedure_rows:
-                if not rows_in(row["unit__path"], scope):
-                    continue
-                flags = flags_on[end].get(row["procedure_id"], DEFAULT_FLAGS)
-                online = row[f"p{number}_online"] or 0
-                values["online_counted"] += (
-                    (row[f"p{number}_online_e_result"] or 0) if flags["paper_result"] else online
-                )
-                if flags["has_fee"]:
-                    values["fee_received"] += row[f"p{number}_received"] or 0
-                if online:
-                    online_used.add(row["procedure_id"])
-                if row[f"p{number}_paid"]:
-                    paid_used.add(row["procedure_id"])
+            for path, (online, paid) in used[number].items():
+                if rows_in(path, scope):
+                    online_used |= online
+                    paid_used |= paid
+            end = period[1]
             in_force = {
                 pk
                 for pk, path, kind, start, stop, *_rest in version_rows
@@ -719,6 +733,18 @@ def month_periods(date_from: datetime.date, date_to: datetime.date) -> list[Peri
     return periods
 
 
+@functools.lru_cache(maxsize=8)
+def _texts(language: str | None) -> dict[tuple[str, str], str]:
+    """The names and reasons the results carry, translated once per language (``score`` runs for
+    every scope and period of a table: translating each text each time cost more than the sums)."""
+    texts = {(group.code, "group"): str(group.name) for group in GROUPS}
+    texts |= {(spec.code, "name"): str(spec.name) for spec in INDICATORS}
+    texts |= {(code, "reason"): str(reason) for code, reason in NOT_RECORDED.items()}
+    texts["tracked", ""] = str(_("Tracked only: feedback by class earns no points."))
+    texts["nothing", ""] = str(_("Nothing to divide: the denominator is 0 in this period."))
+    return texts
+
+
 def score(
     c: dict[str, int | None],
     config: Configuration,
@@ -761,12 +787,13 @@ def score(
         "4.5b": (c["citizen_procedures_population"], c["citizen_procedures"]),
         "5.2": (c["feedback_handled_on_time"], feedback_handled),
     }
-    groups = {group.code: GroupResult(group.code, str(group.name), Decimal(0)) for group in GROUPS}
+    texts = _texts(get_language())
+    groups = {group.code: GroupResult(group.code, texts[group.code, "group"], Decimal(0)) for group in GROUPS}
     for spec in INDICATORS:
         result = IndicatorResult(
             code=spec.code,
             group=spec.group,
-            name=str(spec.name),
+            name=texts[spec.code, "name"],
             maximum=config.points[spec.code],
             target=config.targets[spec.code],
         )
@@ -784,12 +811,12 @@ def score(
         elif spec.code == "5.1":
             result.numerator = c["feedback_received"]
             result.status, result.counted = NOT_APPLICABLE, False
-            result.reason = str(_("Tracked only: feedback by class earns no points."))
+            result.reason = texts["tracked", ""]
         elif spec.code in fractions:
             result.numerator, result.denominator = fractions[spec.code]
             _score(result, config)
         else:
-            result.status, result.counted, result.reason = NOT_AVAILABLE, False, str(NOT_RECORDED[spec.code])
+            result.status, result.counted, result.reason = NOT_AVAILABLE, False, texts[spec.code, "reason"]
         group = groups[spec.group]
         group.maximum += result.maximum
         group.indicators.append(result)
@@ -814,7 +841,7 @@ def _score(result: IndicatorResult, config: Configuration) -> None:
 
 def _not_applicable(result: IndicatorResult, config: Configuration) -> None:
     result.status = NOT_APPLICABLE
-    result.reason = str(_("Nothing to divide: the denominator is 0 in this period."))
+    result.reason = _texts(get_language())["nothing", ""]
     if config.not_applicable_rule == NotApplicableRule.FULL:
         result.points = result.maximum
     elif config.not_applicable_rule == NotApplicableRule.ZERO:
@@ -1066,7 +1093,7 @@ def ranking(
     share a rank, units without a total last), each with its group points and the totals of the
     months of ``trend_months``. ``unit_ids`` limits every figure to the units the reader may read.
     A fixed number of queries whatever the number of units or months (one ``index766_grouped``:
-    at most six, seven when the period and its trend straddle two years' configurations)."""
+    at most seven, eight when the period and its trend straddle two years' configurations)."""
     today = today or timezone.localdate()
     scope, ranked = ranked_units(units, parent)
     period = (date_from, date_to)

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from config.spreadsheets import neutralise_workbook
 
-from .index766 import COMPUTED, NOT_APPLICABLE, IndexResult, Ranking
+from .index766 import COMPUTED, GROUPS, NOT_APPLICABLE, IndexResult, Ranking, score
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
@@ -57,6 +57,10 @@ def index_xlsx(index: IndexResult) -> bytes:
     """One index (sheet "Chỉ số 766"): the total, then every group and indicator with its
     numerator, denominator, rate, target, points, maximum, points lost, status and reason."""
     with translation.override("vi"):
+        # Scored again (no query) so that the names and reasons are Vietnamese whatever the page's language.
+        index = score(
+            index.counts, index.configuration, date_from=index.date_from, date_to=index.date_to, unit=index.unit
+        )
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = "Chỉ số 766"
@@ -136,6 +140,7 @@ def ranking_xlsx(table: Ranking) -> bytes:
         sheet.title = "Xếp hạng"
         workbook.properties.creator = "TTHC Tracker"
         whole = table.whole
+        GROUP_NAMES = {group.code: str(group.name) for group in GROUPS}  # noqa: N806 - a table, in Vietnamese
         sheet["A1"] = "XẾP HẠNG ĐƠN VỊ THEO BỘ CHỈ SỐ 766"
         sheet["A1"].font = TITLE
         sheet["A2"] = f"Phạm vi: {_scope_name(table.scope)}"
@@ -148,7 +153,7 @@ def ranking_xlsx(table: Ranking) -> bytes:
             "Tổng điểm (thang 100)",
             "Điểm đạt",
             "Tối đa được tính",
-            *[f"Nhóm {group.code}: {group.name} (tối đa {group.maximum})" for group in groups],
+            *[f"Nhóm {group.code}: {GROUP_NAMES[group.code]} (tối đa {group.maximum})" for group in groups],
         ]
         _header(sheet, 5, headings)
         rows = [(line.rank, line.unit.code, line.unit.name_vi, line.index) for line in table.lines]

@@ -306,3 +306,15 @@ def test_the_new_filters_refuse_bad_values_with_a_400(client_for, office_staff, 
     answer = client_for(office_staff).get(url)
     assert answer.status_code == 400
     assert url.split("?")[1].split("=")[0] in answer.json()["errors"]
+
+
+def test_the_workbook_is_vietnamese_whatever_the_pages_language(client, office_staff, worked_example):
+    client.force_login(office_staff)
+    client.cookies["django_language"] = "en"
+    answer = client.get(INDEX_PAGE, {**MARCH, "unit": "QLD", "export": "xlsx"})
+
+    rows = {
+        row[0]: row for row in load_workbook(io.BytesIO(answer.content)).active.iter_rows(min_row=7, values_only=True)
+    }
+    assert rows["2"][1] != "Progress of resolution"  # the group, translated
+    assert rows["2.1"][1] == "Hồ sơ giải quyết trước hạn, đúng hạn hoặc đang giải quyết trong hạn"
