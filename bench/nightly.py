@@ -42,7 +42,8 @@ ZEROS_FLOWS = "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
 # intervals at the end of the day before the range, then +1/-1 on the days intervals open, fall
 # overdue and close, summed day by day.
 FLOOR_SQL = f"""
-INSERT INTO stats_dailystat (day, unit_id, procedure_id, field_id, {COUNTS}, open_within_deadline, open_overdue)
+INSERT INTO stats_dailystat (day, unit_id, procedure_id, field_id, {COUNTS}, open_within_deadline, open_overdue,
+                             received_online_e_result, received_digitised, resolved_e_result)
 WITH changes (day, unit_id, procedure_id, field_id, {COUNTS}, opened, fell_overdue) AS (
     SELECT received_on, unit_id, procedure_id, field_id,
            (channel = 'online')::int, (channel = 'in_person')::int, (channel = 'postal')::int,
@@ -95,7 +96,9 @@ summed AS (
     FROM every_day GROUP BY day, unit_id, procedure_id, field_id
     WINDOW w AS (PARTITION BY unit_id, procedure_id, field_id ORDER BY day)
 )
-SELECT day, unit_id, procedure_id, field_id, {COUNTS}, open_count - overdue_count, overdue_count
+-- The national index's three columns (NOT NULL, no database default) are left at 0: the floor
+-- predates them, and the fingerprint compares the other columns only.
+SELECT day, unit_id, procedure_id, field_id, {COUNTS}, open_count - overdue_count, overdue_count, 0, 0, 0
 FROM summed
 WHERE open_count <> 0 OR {" OR ".join(f"{name.strip()} <> 0" for name in COUNTS.split(","))}
 """
