@@ -220,3 +220,189 @@ def test_tokens_get_scopes_that_keep_what_they_could_do_but_the_portals_catalogu
     assert scopes["unit system"] == sorted([*reads, *writes, "catalogue:write"])
     assert scopes["reader"] == reads
     assert scopes["script"] == []
+
+
+BEFORE_PARTITIONING = [("dossiers", "0015_index_cleanup"), ("stats", "0006_submittedreport")]
+PARTITIONED = {
+    "dossiers_dossierevent": "on",
+    "dossiers_stateinterval": "starts_on",
+    "stats_dailystat": "day",
+    "stats_feedbackdailystat": "day",
+}
+
+
+def _rows_by_partition(table: str) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT tableoid::regclass::text, COUNT(*) FROM {table} GROUP BY 1")
+        return dict(cursor.fetchall())
+
+
+def _partitioned_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT partrelid::regclass::text FROM pg_partitioned_table")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _primary_key(table: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
+            [table],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_partitioning_converts_a_populated_database_in_place_and_back():
+    """Issue 15: events, state intervals and the rollups become partitioned by year, keeping every row."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_PARTITIONING)
+    old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+    try:
+        # Given a database of the release before partitioning, with rows from 2023 to 2025
+        Unit = old.get_model("units", "Unit")
+        Field = old.get_model("procedures", "Field")
+        Procedure = old.get_model("procedures", "Procedure")
+        Version = old.get_model("procedures", "ProcedureVersion")
+        Dossier = old.get_model("dossiers", "Dossier")
+        unit = Unit.objects.create(code="QLD", name_vi="Cục Quản lý Dược", kind="administration", path="/")
+        field = Field.objects.create(code="duoc", name_vi="Dược phẩm")
+        procedure = Procedure.objects.create(
+            code="1.004567", name_vi="Cấp giấy phép", field=field, unit=unit, level="central", online_service="full"
+        )
+        version = Version.objects.create(
+            procedure=procedure,
+            decision_number="1/QĐ-BYT",
+            decision_date=datetime.date(2023, 1, 1),
+            effective_from=datetime.date(2023, 1, 1),
+            processing_days=5,
+        )
+        events, intervals, stats, feedback_stats = [], [], [], []
+        for number, year in enumerate((2023, 2023, 2024, 2025), start=1):
+            day = datetime.date(year, 11, number)
+            at = datetime.datetime(year, 11, number, 3, 0, tzinfo=datetime.UTC)
+            dossier = Dossier.objects.create(
+                code=f"BYT-QLD-{year % 100}110{number}-0001",
+                procedure=procedure,
+                procedure_version=version,
+                unit=unit,
+                field=field,
+                channel="online",
+                applicant_name="Nguyễn Văn An",
+                received_at=at,
+                received_on=day,
+                processing_days=5,
+                counted_from=day,
+                appointment_date=day + datetime.timedelta(days=7),
+                overdue_from=day + datetime.timedelta(days=8),
+                last_event_at=at,
+                event_count=1,
+            )
+            events.append(
+                old.get_model("dossiers", "DossierEvent").objects.create(
+                    dossier=dossier, sequence=1, kind="received", at=at, on=day, data={"year": year}
+                )
+            )
+            intervals.append(
+                old.get_model("dossiers", "StateInterval").objects.create(
+                    dossier=dossier, unit=unit, procedure=procedure, field=field, starts_on=day, due=day
+                )
+            )
+            stats.append(
+                old.get_model("stats", "DailyStat").objects.create(
+                    day=day, unit=unit, procedure=procedure, field=field, received_online=number
+                )
+            )
+            feedback_stats.append(
+                old.get_model("stats", "FeedbackDailyStat").objects.create(day=day, unit=unit, received=number)
+            )
+
+        # When the new code migrates it
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        new = MigrationExecutor(connection).loader.project_state().apps
+
+        # Then the four tables are partitioned, each row in its year's partition, ids and values kept
+        assert set(PARTITIONED) <= _partitioned_tables()
+        assert _rows_by_partition("dossiers_dossierevent") == {
+            "dossiers_dossierevent_y2023": 2,
+            "dossiers_dossierevent_y2024": 1,
+            "dossiers_dossierevent_y2025": 1,
+        }
+        assert _rows_by_partition("stats_feedbackdailystat") == {
+            "stats_feedbackdailystat_y2023": 2,
+            "stats_feedbackdailystat_y2024": 1,
+            "stats_feedbackdailystat_y2025": 1,
+        }
+        Event = new.get_model("dossiers", "DossierEvent")
+        DailyStat = new.get_model("stats", "DailyStat")
+        assert list(Event.objects.order_by("id").values_list("id", "on", "data")) == [
+            (event.pk, event.on, event.data) for event in events
+        ]
+        Interval = new.get_model("dossiers", "StateInterval")
+        assert list(Interval.objects.order_by("id").values_list("id", "starts_on")) == [
+            (interval.pk, interval.starts_on) for interval in intervals
+        ]
+        assert list(DailyStat.objects.order_by("id").values_list("id", "received_online")) == [
+            (row.pk, row.received_online) for row in stats
+        ]
+        assert list(new.get_model("stats", "FeedbackDailyStat").objects.order_by("id").values_list("id", "day")) == [
+            (row.pk, row.day) for row in feedback_stats
+        ]
+        # the primary key includes the partition key in the database, and ids go on from the last one
+        assert _primary_key("dossiers_dossierevent") == 'PRIMARY KEY (id, "on")'
+        next_year = timezone.localdate().year + 1
+        dossier = new.get_model("dossiers", "Dossier").objects.get(code="BYT-QLD-251104-0001")
+        at = datetime.datetime(next_year, 2, 3, 3, 0, tzinfo=datetime.UTC)
+        added = Event.objects.create(dossier=dossier, sequence=2, kind="ended", at=at, on=at.date())
+        assert added.pk > max(event.pk for event in events)
+        # a row of next year lands in next year's partition, made ahead by the migration
+        assert _rows_by_partition("dossiers_dossierevent")[f"dossiers_dossierevent_y{next_year}"] == 1
+        # the ORM writes by ``id`` alone: save, a change of day that moves the row, delete, bulk_create
+        row = DailyStat.objects.get(pk=stats[0].pk)
+        row.received_online, row.day = 40, datetime.date(2024, 5, 6)
+        row.save()
+        assert DailyStat.objects.get(pk=stats[0].pk).received_online == 40
+        assert _rows_by_partition("stats_dailystat")["stats_dailystat_y2024"] == 2
+        DailyStat.objects.filter(pk=stats[1].pk).delete()
+        DailyStat.objects.bulk_create(
+            [
+                DailyStat(
+                    day=datetime.date(2023, 1, 2),
+                    unit_id=unit.pk,
+                    procedure_id=procedure.pk,
+                    field_id=field.pk,
+                    received_postal=1,
+                )
+            ]
+        )
+        assert DailyStat.objects.count() == 4
+        # the foreign key from a partitioned table to a plain one still holds
+        with pytest.raises(IntegrityError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            Event.objects.create(dossier_id=dossier.pk + 1000, sequence=1, kind="received", at=at, on=at.date())
+        # and a dossier's deletion takes its events and intervals with it
+        dossier.delete()
+        assert Event.objects.filter(dossier_id=dossier.pk).count() == 0
+        assert Event.objects.count() == 3
+
+        # When it migrates back, the tables are plain again with their rows and their old keys
+        executor = MigrationExecutor(connection)
+        executor.migrate(BEFORE_PARTITIONING)
+        assert not set(PARTITIONED) & _partitioned_tables()
+        assert _primary_key("dossiers_dossierevent") == "PRIMARY KEY (id)"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'dossier_event_sequence_unique'"
+            )
+            assert cursor.fetchone()[0] == "UNIQUE (dossier_id, sequence)"
+            cursor.execute("SELECT COUNT(*) FROM dossiers_dossierevent")
+            assert cursor.fetchone()[0] == 3
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

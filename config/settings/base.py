@@ -191,7 +191,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dossiers.tasks.send_morning_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    # 00:20 local time every day: the yearly partitions of the partitioned tables (PostgreSQL) for
+    # this year and the next two exist before any row needs them (config.partitions). Daily, not
+    # yearly, so a missed night or a new table costs nothing; it creates nothing when all exist.
+    "partitions-ahead": {
+        "task": "config.tasks.create_partitions_ahead",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
+# ``config`` is not an app, so autodiscovery does not find its tasks.
+CELERY_IMPORTS = ["config.tasks"]
 
 # --- Auth -----------------------------------------------------------------------------------
 # Login throttling by (account, client), counted in the database by django-axes (config/auth.py).
