@@ -223,14 +223,22 @@ def _rebuild(cursor, table: str, column: str, *, partitioned: bool, years=()) ->
     definition = _definition(cursor, table)
     old = f"{table}__rebuilt"[:63]
     cursor.execute(f"ALTER TABLE {_quote(table)} RENAME TO {_quote(old)}")
-    # Columns, NOT NULL, defaults and the identity (a new sequence, set below); indexes and
-    # constraints are created after the rows are in, which is faster than maintaining them.
+    # Columns, NOT NULL, defaults and the identity (a new sequence, set below); indexes, keys and
+    # foreign keys are created after the rows are in, which is faster than maintaining them.
     layout = f"LIKE {_quote(old)} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE"
     if partitioned:
         cursor.execute(f"CREATE TABLE {_quote(table)} ({layout}) PARTITION BY RANGE ({_quote(column)})")
-        ensure_year_partitions(cursor, table, column, years)
     else:
         cursor.execute(f"CREATE TABLE {_quote(table)} ({layout})")
+    # CHECK constraints before the rows: each row is checked as it is inserted, where adding them
+    # afterwards would scan the table once per constraint (the rollups have twenty).
+    for name, kind, definition_sql, *_rest in definition["constraints"]:
+        if kind == "c":
+            cursor.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition_sql}")
+    if partitioned:
+        ensure_year_partitions(cursor, table, column, years)
+    # The index builds below sort the whole table; give them room (this transaction only).
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
     columns = ", ".join(_quote(name) for name in _columns(cursor, old))
     cursor.execute(
         f"INSERT INTO {_quote(table)} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {_quote(old)}"
@@ -249,6 +257,8 @@ def _rebuild(cursor, table: str, column: str, *, partitioned: bool, years=()) ->
             raise RuntimeError(f"{table}: the unique index {_name} lacks the partition key; make it a constraint.")
         cursor.execute(statement)
     for name, kind, definition_sql, key_columns, comment in definition["constraints"]:
+        if kind == "c":
+            continue  # added before the rows
         statement = definition_sql
         note = None
         if kind in ("p", "u"):
