@@ -77,9 +77,13 @@ def ensure_year_partitions(cursor, table: str, column: str, years) -> list[str]:
 
     Idempotent. Rows of such a year already caught by the DEFAULT partition move into the new
     partition in the same statement sequence (PostgreSQL refuses a partition whose rows the
-    DEFAULT partition holds), so running it inside a transaction leaves nothing half-done. Locks
-    the table while it attaches (``SHARE UPDATE EXCLUSIVE`` on the parent, brief).
+    DEFAULT partition holds), so running it inside a transaction leaves nothing half-done.
+    Attaching locks the parent briefly (``SHARE UPDATE EXCLUSIVE``) and the DEFAULT partition
+    while PostgreSQL checks it holds no row of the new range (empty in normal operation). Two
+    callers at once take turns on a transaction-level advisory lock, so neither trips on the
+    other's new table.
     """
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext('config.partitions'))")
     cursor.execute(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(%s)",
         [table],

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from config import partitions
-from config.bulk import insert_rows
+from config.bulk import insert_rows, reserve_ids
 from config.celery_app import app
 from config.tasks import create_partitions_ahead
 from dossiers.choices import EventKind
@@ -77,13 +77,16 @@ def test_copy_into_the_events_routes_each_row_to_its_years_partition(receive):
     partitions.create_partitions_ahead(today=datetime.date(2024, 1, 1))
     dossier = act(receive, at=local(2025, 12, 30, 9))
 
-    # When the bulk synchronisation's COPY writes two events, one of 2025 and one of 2026
-    columns = ["dossier_id", "sequence", "kind", "at", "on", "note", "data", "recorded_at", "by_id"]
+    # When the bulk synchronisation's COPY writes two events, one of 2025 and one of 2026, with
+    # ids reserved from the table's sequence
+    ids = reserve_ids(DossierEvent, 2)
+    columns = ["id", "dossier_id", "sequence", "kind", "at", "on", "note", "data", "recorded_at", "by_id"]
     rows = [
         (dossier.pk, 2, EventKind.SUPPLEMENT_REQUESTED, local(2025, 12, 31), datetime.date(2025, 12, 31), "", "{}"),
         (dossier.pk, 3, EventKind.SUPPLEMENT_RECEIVED, local(2026, 1, 5), datetime.date(2026, 1, 5), "", "{}"),
     ]
-    insert_rows(DossierEvent, columns, [(*row, local(2026, 1, 5), None) for row in rows])
+    recorded = local(2026, 1, 5)
+    insert_rows(DossierEvent, columns, [(id_, *row, recorded, None) for id_, row in zip(ids, rows, strict=True)])
 
     # Then each is in its year's partition, beside the receipt
     events = DossierEvent.objects.filter(dossier=dossier).order_by("sequence")
@@ -92,6 +95,10 @@ def test_copy_into_the_events_routes_each_row_to_its_years_partition(receive):
         (2, "dossiers_dossierevent_y2025"),
         (3, "dossiers_dossierevent_y2026"),
     ]
+    assert [event.pk for event in events][1:] == ids
+    # and the sequence goes on after the reserved ids
+    later = DossierEvent.objects.create(dossier=dossier, sequence=4, kind=EventKind.RATED, at=local(2026, 1, 6))
+    assert later.pk > max(ids)
     # and a dossier's sequence numbers stay unique within a year
     with pytest.raises(IntegrityError), transaction.atomic():
         DossierEvent.objects.create(
