@@ -7,6 +7,7 @@ import json
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from config import partitions
 from config.bulk import insert_rows, reserve_ids
@@ -162,5 +163,32 @@ def test_the_partitions_ahead_are_scheduled_every_night():
 def test_sqlite_keeps_plain_tables_and_the_task_does_nothing():
     if connection.vendor == "postgresql":
         pytest.skip("the SQLite side of the rule; PostgreSQL is covered above")
+    from io import StringIO
+
+    from django.core.management import call_command
+
     assert create_partitions_ahead("2040-06-01") == []
-    assert DailyStat.objects.count() == 0  # the table is there, plain, and answers
+    out = StringIO()
+    call_command("create_partitions", stdout=out)
+    assert out.getvalue() == "Nothing to do: only PostgreSQL partitions its tables.\n"
+
+
+@pytest.mark.postgres
+def test_the_command_creates_the_missing_partitions_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        # Given next year's partition of the rollups gone, and none yet for the year after
+        year = timezone.localdate().year
+        for offset in (1, 2):
+            cursor.execute(f"DROP TABLE IF EXISTS stats_dailystat_y{year + offset}")
+
+    first, second = StringIO(), StringIO()
+    call_command("create_partitions", stdout=first)
+    call_command("create_partitions", stdout=second)
+
+    assert f"created stats_dailystat_y{year + 1}\n" in first.getvalue()
+    assert f"created stats_dailystat_y{year + 2}\n" in first.getvalue()
+    assert "0 partitions created." in second.getvalue()
