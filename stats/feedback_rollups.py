@@ -23,9 +23,15 @@ from feedback.models import Feedback, FeedbackEvent
 from .models import FeedbackDailyStat
 
 
-def feedback_rows_for(start: datetime.date, end: datetime.date) -> list[FeedbackDailyStat]:
-    """The rows of every day from ``start`` to ``end`` with something to count."""
+def feedback_rows_for(
+    start: datetime.date, end: datetime.date, *, units: list[int] | None = None
+) -> list[FeedbackDailyStat]:
+    """The rows of every day from ``start`` to ``end`` with something to count (of ``units`` only,
+    when given: one group of a fanned-out run)."""
     counts: dict[tuple[datetime.date, int], dict[str, int]] = {}
+    feedback, events = Feedback.objects.all(), FeedbackEvent.objects.all()
+    if units is not None:
+        feedback, events = feedback.filter(unit_id__in=units), events.filter(feedback__unit_id__in=units)
 
     def add(rows, day_field: str, unit_field: str, names: tuple[str, ...]):
         for row in rows:
@@ -34,7 +40,7 @@ def feedback_rows_for(start: datetime.date, end: datetime.date) -> list[Feedback
                 entry[name] = entry.get(name, 0) + row[name]
 
     add(
-        Feedback.objects.filter(received_on__gte=start, received_on__lte=end)
+        feedback.filter(received_on__gte=start, received_on__lte=end)
         .values("received_on", "unit_id")
         .annotate(
             received=Count("id"),
@@ -46,7 +52,7 @@ def feedback_rows_for(start: datetime.date, end: datetime.date) -> list[Feedback
         ("received", "received_about_dossier", "received_repeat"),
     )
     add(
-        Feedback.objects.filter(handled_on__gte=start, handled_on__lte=end)
+        feedback.filter(handled_on__gte=start, handled_on__lte=end)
         .values("handled_on", "unit_id")
         .annotate(
             handled_on_time=Count("id", filter=Q(handling=Handling.ON_TIME)),
@@ -57,7 +63,7 @@ def feedback_rows_for(start: datetime.date, end: datetime.date) -> list[Feedback
         ("handled_on_time", "handled_late"),
     )
     add(
-        FeedbackEvent.objects.filter(kind=EventKind.RATED, on__gte=start, on__lte=end)
+        events.filter(kind=EventKind.RATED, on__gte=start, on__lte=end)
         .values("on", "feedback__unit_id")
         .annotate(
             liked=Count("id", filter=Q(feedback__liked=True)),
@@ -74,9 +80,13 @@ def feedback_rows_for(start: datetime.date, end: datetime.date) -> list[Feedback
     ]
 
 
-def feedback_rollup_days(start: datetime.date, end: datetime.date) -> int:
-    """Rewrite the feedback rows of [start, end] (inside the caller's transaction); the rows written."""
-    rows = feedback_rows_for(start, end)
-    FeedbackDailyStat.objects.filter(day__gte=start, day__lte=end).delete()
+def feedback_rollup_days(start: datetime.date, end: datetime.date, *, units: list[int] | None = None) -> int:
+    """Rewrite the feedback rows of [start, end] (inside the caller's transaction), of ``units``
+    only when given; the rows written."""
+    rows = feedback_rows_for(start, end, units=units)
+    stale = FeedbackDailyStat.objects.filter(day__gte=start, day__lte=end)
+    if units is not None:
+        stale = stale.filter(unit_id__in=units)
+    stale.delete()
     FeedbackDailyStat.objects.bulk_create(rows, batch_size=2000)
     return len(rows)

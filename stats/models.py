@@ -109,12 +109,14 @@ class DailyStat(models.Model):
 class StatsRun(models.Model):
     """One computation of the rollups (nightly task or backfill), shown to ministry office staff.
 
-    A run computes its range chunk by chunk from ``date_from``; ``days_computed`` is its committed
-    progress (the days from ``date_from`` already rewritten), so a run whose worker died resumes
-    where it stopped. ``heartbeat_at`` moves at every chunk: a running run whose heartbeat is
-    older than ``STATS_RUN_STALL_SECONDS`` has lost its worker and is marked failed
-    (``stats.rollups.runs_sweep``). A run waiting for a worker (``queued``) is the outbox of the
-    task: it is sent again if the broker was down when it was created.
+    A run is split into independent chunks (``StatsRunChunk``: the days of one calendar month × one
+    group of units, ``unit_groups`` groups), which any number of workers compute in any order;
+    ``days_computed`` counts the days whose every chunk is committed, ``rows_written`` the rows
+    of the committed chunks. ``heartbeat_at`` moves when a chunk starts or ends: a running run
+    whose heartbeat is older than ``STATS_RUN_STALL_SECONDS`` has lost its workers and is marked
+    failed (``stats.rollups.runs_sweep``); a redelivered chunk resumes it. A run waiting for a
+    worker (``queued``) is the outbox of the task: it is sent again if the broker was down when it
+    was created (``heartbeat_at`` is set once its chunks are in the broker).
     """
 
     kind = models.CharField(_("kind"), max_length=10, choices=StatsRunKind.choices)
@@ -129,6 +131,7 @@ class StatsRun(models.Model):
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     error = models.TextField(_("error"), blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    unit_groups = models.PositiveSmallIntegerField(_("unit groups"), default=1)
 
     class Meta:
         verbose_name = _("statistics run")
@@ -137,6 +140,37 @@ class StatsRun(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+
+class StatsRunChunk(models.Model):
+    """One independent piece of a run: the days ``date_from``..``date_to`` (within one calendar
+    month) of the units whose id leaves ``unit_group`` when divided by the run's
+    ``unit_groups``. Computed whole, in one transaction, by one Celery message; computing it again
+    rewrites the same rows. ``attempts`` counts the deliveries that started it (a chunk lost with
+    its worker is delivered again)."""
+
+    run = models.ForeignKey(StatsRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="chunks")
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    unit_group = models.PositiveSmallIntegerField(_("unit group"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=StatsRunStatus.choices, default=StatsRunStatus.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)  # the last one that started it
+
+    class Meta:
+        verbose_name = _("statistics run chunk")
+        verbose_name_plural = _("statistics run chunks")
+        ordering = ["run", "date_from", "unit_group"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "date_from", "unit_group"], name="stats_run_chunk_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.date_from}–{self.date_to} group {self.unit_group}: {self.get_status_display()}"
 
 
 class ComputedDay(models.Model):

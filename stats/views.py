@@ -586,7 +586,8 @@ class StatsRunsView(LoginRequiredMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return StatsRun.objects.order_by("-started_at", "-pk")
+        # Every chunk of the page's runs in one more query (their states are listed under each run).
+        return StatsRun.objects.order_by("-started_at", "-pk").prefetch_related("chunks")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

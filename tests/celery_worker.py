@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class RealWorker:
-    def __init__(self, queue: str, process: subprocess.Popen):
+    def __init__(self, queue: str, process: subprocess.Popen, name: str):
         self.queue = queue
         self.process = process
+        self.name = name  # its node name is "<name>@<host>" (the hostname a task's request carries)
 
     def pool_pids(self) -> list[int]:
         """The worker's child processes (its prefork pool), from /proc (Linux)."""
@@ -51,6 +52,7 @@ def real_worker(
     child process (``RealWorker.pool_pids``) instead of the worker's own.
     """
     queue = queue or f"test-{uuid.uuid4().hex[:8]}"
+    name = uuid.uuid4().hex[:8]
     settings_dict = connection.settings_dict
     database_url = (
         f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
@@ -71,7 +73,7 @@ def real_worker(
             queue,
             "--loglevel=INFO",
             "-n",
-            f"{uuid.uuid4().hex[:8]}@%h",  # two workers on one machine need two names
+            f"{name}@%h",  # two workers on one machine need two names
         ],
         cwd=ROOT,
         env=env,
@@ -81,7 +83,7 @@ def real_worker(
     )
     app.conf.task_always_eager = False
     try:
-        yield RealWorker(queue, process)
+        yield RealWorker(queue, process, name)
     finally:
         app.conf.task_always_eager = True
         if process.poll() is None:

@@ -297,6 +297,9 @@ SPECTACULAR_SETTINGS = {
 # A statistics run whose worker has given no sign of life for this long is marked failed (the
 # longest chunk takes seconds; see docs/statistics.md, "Runs that crash").
 STATS_RUN_STALL_SECONDS = env_int("STATS_RUN_STALL_SECONDS", 900, minimum=1, maximum=86400)
+# A statistics run is split into chunks of a month of days × this many groups of units, sent to the
+# workers as one Celery group (docs/scaling.md, "Statistics fanned out over workers").
+STATS_UNIT_GROUPS = env_int("STATS_UNIT_GROUPS", 1, minimum=1, maximum=64)
 TTHC_RECEIPT_CUTOFF = env_time("TTHC_RECEIPT_CUTOFF", "15:00")
 # An open dossier is "due soon" when at most this many working days remain.
 TTHC_DUE_SOON_WORKING_DAYS = env_int("TTHC_DUE_SOON_WORKING_DAYS", 2, minimum=0, maximum=30)

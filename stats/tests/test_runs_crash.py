@@ -1,6 +1,6 @@
 """Issue 14, item 1: a backfill whose worker dies is neither lost nor hidden.
 
-A run computes chunk by chunk and commits its progress with each chunk; a run that stops
+A run is split into chunks (a month × a group of units) that commit one by one; a run that stops
 heartbeating is marked failed by the sweep; the resumed run finishes the range; and until then
 every report and dashboard names the days that have no figures, even when a later run succeeded.
 The same with a real worker killed with SIGKILL is in ``tests/faults/``.
@@ -35,7 +35,7 @@ def _today():
 @pytest.fixture
 def half_done(unit_a, unit_a1, unit_b, officer_a):
     """The known history (computed 1 October – 24 November), then dossiers of August and September
-    imported, and a backfill from 1 August whose worker died after its first chunk."""
+    imported, and a backfill from 1 August whose worker died after its first chunk (August)."""
     made = build_known_dossiers(unit_a=unit_a, unit_a1=unit_a1, unit_b=unit_b, officer=officer_a)
     for day in (local(2025, 8, 4), local(2025, 9, 9), local(2025, 9, 10)):
         services.dossier_receive(
@@ -46,7 +46,8 @@ def half_done(unit_a, unit_a1, unit_b, officer_a):
             by=officer_a,
         )
     run = rollups.run_queue_backfill(date_from=D(2025, 8, 1), date_to=D(2025, 11, 24))
-    rollups.run_advance(run.pk, chunks=1)  # 1–31 August, then the worker is killed
+    august, *_others = rollups.run_chunks_plan(run)
+    rollups.chunk_compute(august)  # 1–31 August, then the worker is killed
     return StatsRun.objects.get(pk=run.pk)
 
 
@@ -104,7 +105,7 @@ def test_recompute_while_the_broker_is_down_is_kept_and_sent_later(client, half_
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.compute_stats_range, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.group, "apply_async", broker_down)  # sending the chunks fails
     client.force_login(office_staff)
     response = client.post(RUNS_URL, {"date_from": "2025-09-01", "date_to": "2025-09-30", "language": "en"})
     assert (response.status_code, response["Location"]) == (302, RUNS_URL)

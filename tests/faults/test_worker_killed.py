@@ -1,11 +1,13 @@
-"""Fault test (issue 14, item 1): a worker killed with SIGKILL in the middle of a backfill.
+"""Fault test (issue 14, item 1; issue 15, item 2): a worker killed with SIGKILL mid-backfill.
 
 A real Celery worker on PostgreSQL and Redis takes the first chunk of a backfill and is killed
-while it holds the chunk's transaction open (it waits on the rollup lock this test holds, so the
-kill lands mid-chunk every time). Until a worker is back, every report says the range is not
-computed and the sweep marks the silent run failed; once a worker is back, the message comes back
-(the pool child's death rejects it to the queue; a dead worker's message returns after the
-visibility timeout), the run resumes and the range is computed, equal to a direct computation.
+while it holds the chunk's transaction open (it waits on the rollup lock of the chunk's month,
+which this test holds, so the kill lands mid-chunk every time). Until a worker is back, every
+report says the range is not computed and the sweep marks the silent run failed; once a worker
+is back, the message comes back (the pool child's death rejects it to the queue; a dead worker's
+message returns after the visibility timeout), the run resumes and the range is computed, equal
+to a direct computation. With two workers sharing a run's chunks, the survivor computes the
+chunk of the one killed.
 """
 
 import datetime
@@ -20,14 +22,14 @@ from django.db import connection
 from demo.generator import generate_dossiers
 from stats import rollups, tasks
 from stats.choices import StatsRunStatus
-from stats.models import DailyStat, RollupLock, StatsRun
+from stats.models import DailyStat, StatsRun, StatsRunChunk
 from stats.selectors import coverage
 from tests.celery_worker import real_worker
 from tests.factories import ProcedureFactory, ProcedureVersionFactory
 from tests.helpers import local
 
 D = datetime.date
-FIRST, LAST = D(2025, 10, 1), D(2025, 11, 29)  # two chunks of days
+FIRST, LAST = D(2025, 10, 1), D(2025, 11, 29)  # two months: two chunks of days per group of units
 # Short enough for a test; production keeps 15 minutes (config/settings/base.py).
 FAST_RECOVERY = {"CELERY_VISIBILITY_TIMEOUT": "3"}
 
@@ -40,11 +42,19 @@ def history(unit_a, unit_b):
         ProcedureVersionFactory(procedure=ProcedureFactory(unit=unit, online_service="full"), processing_days=4)
     with time_machine.travel(local(2025, 11, 30, 20), tick=False):
         generate_dossiers(count=80, start=FIRST)
-    RollupLock.objects.get_or_create(pk=1)
 
 
 class RollupLockHeld:
-    """The rollup lock held by another connection, as a long run of another worker would."""
+    """The rollup lock of October (of one group of units, or of every unit) held by another
+    connection, as a long run of another worker would."""
+
+    def __init__(self, *, group: int | None = None, groups: int = 1):
+        window = rollups._window(FIRST)
+        if group is None:
+            self.sql, self.params = "SELECT pg_advisory_lock(%s, %s)", [rollups._LOCK_SPACE, window]
+        else:
+            key = (rollups._LOCK_SPACE << 48) | (window << 16) | (groups << 8) | group
+            self.sql, self.params = "SELECT pg_advisory_lock(%s)", [key]
 
     def __enter__(self):
         settings_dict = connection.settings_dict
@@ -54,7 +64,7 @@ class RollupLockHeld:
             user=settings_dict["USER"],
             dbname=settings_dict["NAME"],
         )
-        self.other.execute(f"SELECT 1 FROM {RollupLock._meta.db_table} WHERE id = 1 FOR UPDATE")
+        self.other.execute(self.sql, self.params)
         return self
 
     def release(self):
@@ -115,7 +125,42 @@ def test_a_backfill_survives_its_worker_killed_mid_chunk(history, killed, client
                 lambda: StatsRun.objects.filter(pk=run.pk, status=StatsRunStatus.SUCCEEDED).first()
             )
     assert finished.days_computed == (LAST - FIRST).days + 1
+    # The chunk lost with its worker was delivered again.
+    assert StatsRunChunk.objects.get(run=run, date_from=FIRST).attempts == 2
     assert coverage(FIRST, LAST).missing == []
+    computed = rows()
+    rollups.rollup_days(FIRST, LAST)
+    assert computed == rows() != []
+
+
+def test_two_workers_share_a_run_and_the_survivor_takes_the_chunk_of_the_one_killed(history, settings):
+    settings.STATS_UNIT_GROUPS = 2
+    run = rollups.run_queue_backfill(date_from=FIRST, date_to=LAST)  # 2 months × 2 groups: 4 chunks
+    with (
+        RollupLockHeld(group=0, groups=2) as lock,
+        real_worker(env=FAST_RECOVERY) as first,
+        real_worker(queue=first.queue, env=FAST_RECOVERY) as second,
+    ):
+        assert tasks.send_stats_run(run, queue=first.queue)
+        stuck = StatsRunChunk.objects.get(run=run, date_from=FIRST, unit_group=0)
+        # One worker waits inside October's first group; the other computes the three other chunks.
+        holder = first.wait_for(
+            lambda: StatsRunChunk.objects.filter(pk=stuck.pk, status=StatsRunStatus.RUNNING).first()
+        )
+        first.wait_for(lambda: run.chunks.filter(status=StatsRunStatus.SUCCEEDED).count() == 3)
+        others = set(run.chunks.exclude(pk=stuck.pk).values_list("worker", flat=True))
+        assert len(others) == 1 and holder.worker not in others
+        # The worker holding October's first group is killed mid-chunk.
+        killed, survivor = (first, second) if holder.worker.startswith(f"{first.name}@") else (second, first)
+        killed.process.send_signal(signal.SIGKILL)
+        killed.process.wait(timeout=30)
+        lock.release()
+        finished = survivor.wait_for(
+            lambda: StatsRun.objects.filter(pk=run.pk, status=StatsRunStatus.SUCCEEDED).first()
+        )
+    again = StatsRunChunk.objects.get(pk=stuck.pk)
+    assert (again.attempts, again.worker) == (2, *others)
+    assert finished.days_computed == (LAST - FIRST).days + 1
     computed = rows()
     rollups.rollup_days(FIRST, LAST)
     assert computed == rows() != []
