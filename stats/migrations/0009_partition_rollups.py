@@ -27,6 +27,6 @@ def unpartition_all(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stats", "0006_submittedreport")]
+    dependencies = [("stats", "0008_index766_paper_result_from_catalogue")]
 
     operations = [migrations.RunPython(partition, unpartition_all)]

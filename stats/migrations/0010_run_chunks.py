@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stats', '0006_submittedreport'),
+        ('stats', '0009_partition_rollups'),
     ]
 
     operations = [
