@@ -159,6 +159,11 @@ def _procedure_form(procedure, versions, *, existing=0):
         "reduction_plans-INITIAL_FORMS": 0,
         "reduction_plans-MIN_NUM_FORMS": 0,
         "reduction_plans-MAX_NUM_FORMS": 1000,
+        # The flags' history is shown read-only, but its inline still posts its management form.
+        "flag_history-TOTAL_FORMS": 0,
+        "flag_history-INITIAL_FORMS": 0,
+        "flag_history-MIN_NUM_FORMS": 0,
+        "flag_history-MAX_NUM_FORMS": 0,
     }
     for index, version in enumerate(versions):
         for name, value in version.items():
