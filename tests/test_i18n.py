@@ -91,3 +91,27 @@ def test_every_catalogue_is_well_formed(language):
     path = Path(settings.BASE_DIR) / "locale" / language / "LC_MESSAGES" / "django.po"
     with path.open("rb") as handle:
         read_po(handle, locale=language, abort_invalid=True)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_message_is_defined_twice(language):
+    # Branches merged with the union driver can add the same message twice, each with its own
+    # translation: Babel then keeps one silently and GNU msgfmt refuses the file.
+    path = Path(settings.BASE_DIR) / "locale" / language / "LC_MESSAGES" / "django.po"
+    seen, twice = set(), []
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        key, reading = [], False
+        for line in block.splitlines():
+            if line.startswith(("msgctxt ", "msgid ")):
+                reading = True
+            elif line.startswith(("msgstr", "msgid_plural")):
+                break
+            if reading and not line.startswith("#"):
+                key.append(line)
+        key = "\n".join(key)
+        if not key or key == 'msgid ""':  # the header
+            continue
+        if key in seen:
+            twice.append(key)
+        seen.add(key)
+    assert twice == []
