@@ -1065,6 +1065,24 @@ class Ranking:
     lines: list[RankedLine]
     months: list[Period]
 
+    @property
+    def month_labels(self) -> list[str]:
+        """Each month of the trend named as the reporting periods name it: the month of
+        15/10–14/11/2026 is "11/2026" (``stats.periods``), as on the period selector and the
+        dashboards, not by the calendar month it starts in."""
+        found = (periods.period_containing(start, periods.PeriodKind.MONTH) for start, _end in self.months)
+        return [f"{month.number:02d}/{month.year}" for month in found]
+
+    @property
+    def month_columns(self) -> list[tuple[str, datetime.date, datetime.date]]:
+        """``(label, first day, last day)`` of each month of the trend, for the table's header."""
+        return [(label, start, end) for label, (start, end) in zip(self.month_labels, self.months, strict=True)]
+
+    @property
+    def year(self) -> int:
+        """The reporting year of the trend (15/12 of the year before to 14/12)."""
+        return periods.period_containing(self.whole.date_to, periods.PeriodKind.YEAR).year
+
 
 def trend_months(date_to: datetime.date, *, today: datetime.date) -> list[Period]:
     """The months of the trend: the reporting months (15th to 14th, ``stats.periods``) of the

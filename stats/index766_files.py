@@ -177,9 +177,9 @@ def ranking_xlsx(table: Ranking) -> bytes:
         sheet.freeze_panes = "D6"
 
         months = workbook.create_sheet("Theo tháng")
-        months["A1"] = f"TỔNG ĐIỂM THEO THÁNG, NĂM {whole.date_to.year}"
+        months["A1"] = f"TỔNG ĐIỂM THEO THÁNG, NĂM {table.year}"
         months["A1"].font = TITLE
-        _header(months, 3, ["Mã đơn vị", "Đơn vị", *[f"{start:%m/%Y}" for start, _end in table.months]])
+        _header(months, 3, ["Mã đơn vị", "Đơn vị", *table.month_labels])
         for row, line in enumerate(table.lines, 4):
             months.cell(row=row, column=1, value=line.unit.code)
             months.cell(row=row, column=2, value=line.unit.name_vi)

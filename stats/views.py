@@ -456,7 +456,7 @@ class Index766UnitsView(ReportReaderMixin, TemplateView):
             for line in table.lines
         ]
         chart = {
-            "labels": [start.strftime("%m/%Y") for start, _end in table.months],
+            "labels": table.month_labels,
             "series": [
                 {"code": line.unit.code, "totals": [None if total is None else float(total) for total in line.months]}
                 for line in table.lines

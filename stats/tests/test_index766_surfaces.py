@@ -70,6 +70,8 @@ def test_the_units_are_ranked_by_total_with_their_months(scores, office_staff, m
     assert ranked[-1][1] is None and ranked[-1][2] is None  # the office: nothing counted
     # The reporting months of 2026 so far: 15/12/2025–14/01, …, 15/03–31/03.
     assert table.months[0] == (D(2025, 12, 15), D(2026, 1, 14)) and table.months[-1] == (D(2026, 3, 15), D(2026, 3, 31))
+    # Named as the period selector names them: 15/03–14/04 is month 4 (cut at the last day held).
+    assert table.month_labels == ["01/2026", "02/2026", "03/2026", "04/2026"] and table.year == 2026
     line_b = next(line for line in table.lines if line.unit == unit_b)
     february = table.months.index((D(2026, 1, 15), D(2026, 2, 14)))
     # The catalogue counts every month as it stood then: in December–January only 3.1 (none of B's
@@ -105,7 +107,7 @@ def test_the_page_ranks_links_and_draws_the_trend(client, office_staff, scores):
     link = "/reports/index766/?" + urlencode({**MARCH, "unit": "QLD"}).replace("&", "&amp;")
     assert link in page
     data = json.loads(re.search(r'<script id="index766-data" type="application/json">(.*?)</script>', page, re.S)[1])
-    assert data["labels"][0] == "12/2025" and [series["code"] for series in data["series"]][:2] == ["ATTP", "QLD"]
+    assert data["labels"][0] == "01/2026" and [series["code"] for series in data["series"]][:2] == ["ATTP", "QLD"]
     assert "vendor/chart.js/chart.umd.min.js" in page and "cdn" not in page.lower()
 
 
@@ -166,7 +168,8 @@ def test_the_table_of_units_as_a_workbook(client, office_staff, scores):
     ranked = list(workbook["Xếp hạng"].iter_rows(min_row=6, values_only=True))
     assert ranked[0][:3] == (1, "ATTP", "Cục An toàn thực phẩm")
     months = list(workbook["Theo tháng"].iter_rows(min_row=3, values_only=True))
-    assert months[0][:3] == ("Mã đơn vị", "Đơn vị", "12/2025") and months[1][0] == "ATTP"
+    # The reporting month of 15/12/2025–14/01/2026 is month 1 of 2026 (it was headed "12/2025").
+    assert months[0][:3] == ("Mã đơn vị", "Đơn vị", "01/2026") and months[1][0] == "ATTP"
 
 
 # --- Drill-downs: each list shows exactly what the index counted ------------------------------
