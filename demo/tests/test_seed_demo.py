@@ -200,6 +200,7 @@ def test_the_portal_key_is_printed_once_and_still_works_after_a_rerun(seeded):
     assert (access.read_all, access.write_all) == (True, True)
     # Dossiers and sync only: never the catalogue, statistics or scores (issue 13).
     assert token.scopes == ["dossiers:read", "dossiers:write", "sync"]
+    assert token.source_system == "dvcqg"  # synchronising needs it: the demo's sync example answered 403
     assert access.can_write_catalogue is False
 
 

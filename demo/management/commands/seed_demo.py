@@ -592,6 +592,7 @@ API_CLIENT_USERNAME = "congdvc"
 # catalogue, reads statistics or scores (issue 13).
 PORTAL_TOKEN_SCOPES = (TokenScope.DOSSIERS_READ, TokenScope.DOSSIERS_WRITE, TokenScope.SYNC)
 PORTAL_SCOPES_TEXT = ", ".join(scope.value for scope in PORTAL_TOKEN_SCOPES)
+PORTAL_SOURCE_SYSTEM = "dvcqg"
 MINISTRY_OFFICE_GROUP = "Văn phòng Bộ – kiểm soát TTHC"
 NEW_HEAD_USERNAME = "truong.qld"
 
@@ -1071,11 +1072,17 @@ class Command(BaseCommand):
         token.inherit_user_scope = False
         token.all_units = True
         token.scopes = [scope.value for scope in PORTAL_TOKEN_SCOPES]
+        # Synchronising needs the token's source system (docs/sync.md); without it the demo's
+        # sync example answered 403.
+        token.source_system = PORTAL_SOURCE_SYSTEM
         token.revoked_at = None
         token.expires_at = None
         token.save()
         if key:
-            return f"API token of {API_CLIENT_USERNAME} (all units; {PORTAL_SCOPES_TEXT}), shown once: {key}"
+            return (
+                f"API token of {API_CLIENT_USERNAME} (all units; {PORTAL_SCOPES_TEXT}; source system "
+                f"{PORTAL_SOURCE_SYSTEM}), shown once: {key}"
+            )
         return (
             f"API token of {API_CLIENT_USERNAME} (all units; {PORTAL_SCOPES_TEXT}): kept the existing key, "
             f"which starts with {token.key_prefix}… (only its hash is stored; "
