@@ -168,5 +168,5 @@ def test_the_runs_page_lists_every_chunk_and_its_state(
     assert html.count('data-testid="chunk"') == StatsRunChunk.objects.count() == 2 + 2 * groups
     assert f'data-testid="run-chunks">Waiting for a worker: {2 * groups - 1} · Succeeded: 1</td>' in html
     assert 'data-testid="run-chunks">Succeeded: 2</td>' in html
-    assert f"The run's {2 * groups} chunks (days × unit group)" in html
+    assert f"The run's {2 * groups} chunks (a month × a group of units)" in html
     assert f"1/{groups}" in html and f"{groups}/{groups}" in html
