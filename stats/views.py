@@ -319,6 +319,21 @@ class Index766Form(Form06Form):
     group_by = None
     export = forms.ChoiceField(choices=[("", ""), ("xlsx", "xlsx")], required=False)
 
+    def _clean_preset(self, kind: str, year, number) -> None:
+        # The period under way may be chosen (the what-if asks about it): it is cut at the last
+        # day the statistics hold (yesterday), and the page warns about the days not computed.
+        # Form 06 keeps refusing it: a report is filed for a period that has ended.
+        last_held = self.today - datetime.timedelta(days=1)
+        if year is not None:
+            try:
+                preset = periods.period(kind, year, None if kind == periods.PeriodKind.YEAR else number)
+            except ValidationError:
+                preset = None
+            if preset is not None and preset.date_from <= last_held < preset.date_to:
+                self.cleaned_data.update(preset=preset, date_from=preset.date_from, date_to=last_held)
+                return
+        super()._clean_preset(kind, year, number)
+
 
 def index766_link(name: str, query: dict, **changes) -> str:
     """The URL of page ``name`` (``reports:index766`` or ``reports:index766-units``) for the same
@@ -398,6 +413,8 @@ class Index766View(ReportReaderMixin, TemplateView):
                 groups=groups,
                 what_if_progress=cases["2.1"],
                 what_if_online=cases["3.3"],
+                # Only a period still under way can change: an ended one gets a note instead.
+                period_running=result.date_to >= timezone.localdate() - datetime.timedelta(days=1),
                 coverage=coverage(query["date_from"], query["date_to"]),
                 export_link=index766_link(
                     "reports:index766", query, unit=unit.code if unit is not None else None, export="xlsx"

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from stats.index766 import (
     ALREADY_FULL,
@@ -22,6 +23,7 @@ from stats.index766 import (
     what_if,
 )
 from stats.models import FeedbackDailyStat
+from tests.helpers import local
 
 D = datetime.date
 ZERO = dict.fromkeys(
@@ -104,9 +106,11 @@ def test_the_worked_example(worked_example, unit_a):
 def test_the_index_page_says_what_it_takes(client, office_staff, worked_example):
     client.force_login(office_staff)
     client.cookies["django_language"] = "en"
-    page = client.get(
-        "/reports/index766/", {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31", "unit": "QLD"}
-    ).content.decode()
+    with time_machine.travel(local(2026, 4, 1, 9), tick=False):  # March is the period under way
+        page = client.get(
+            "/reports/index766/",
+            {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31", "unit": "QLD"},
+        ).content.decode()
 
     assert 'id="what-if-2.1" data-status="impossible"' in page
     assert "4 would have to end on time to reach 100" in page and "only 2 are open within their deadline" in page
@@ -116,9 +120,31 @@ def test_the_index_page_says_what_it_takes(client, office_staff, worked_example)
 @pytest.mark.django_db
 def test_the_what_if_is_in_vietnamese_first(client, office_staff, worked_example):
     client.force_login(office_staff)
-    page = client.get(
-        "/reports/index766/", {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31", "unit": "QLD"}
-    ).content.decode()
+    with time_machine.travel(local(2026, 4, 1, 9), tick=False):
+        page = client.get(
+            "/reports/index766/",
+            {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31", "unit": "QLD"},
+        ).content.decode()
 
     assert "Không thể đạt với các hồ sơ đang giải quyết: cần 4 hồ sơ" in page
     assert "Cần thêm 4 hồ sơ tiếp nhận trực tuyến" in page
+
+
+@pytest.mark.django_db
+def test_an_ended_period_says_so_and_the_period_under_way_can_be_chosen(client, office_staff, worked_example):
+    # Found by a new user: the what-if spoke of a period long ended, and choosing the current
+    # month (or year) answered 400 "in the future". It is now cut at yesterday.
+    client.force_login(office_staff)
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(local(2026, 4, 20, 9), tick=False):
+        ended = client.get(
+            "/reports/index766/",
+            {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31", "unit": "QLD"},
+        ).content.decode()
+        running = client.get("/reports/index766/", {"period": "month", "year": 2026, "number": 5, "unit": "QLD"})
+        year = client.get("/reports/index766/", {"period": "year", "year": 2026, "unit": "QLD"})
+    assert 'id="what-if-ended"' in ended and 'id="what-if"' not in ended
+    assert running.status_code == 200 and year.status_code == 200
+    # Month 5 of 2026 runs from 15/04 to 14/05: cut at 19/04, the last day the statistics hold.
+    assert (running.context["index"].date_from, running.context["index"].date_to) == (D(2026, 4, 15), D(2026, 4, 19))
+    assert 'id="what-if"' in running.content.decode()
