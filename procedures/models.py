@@ -1,15 +1,21 @@
 """The procedure catalogue: fields, procedures, their announced versions and reduction plans."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Unit
 
 from .choices import ChangeKind, CompetentLevel, OnlineService
+
+# The oldest date a legal basis may take effect on: earlier is taken for a typing slip.
+EARLIEST_LEGAL_DATE = datetime.date(1990, 1, 1)
 
 procedure_code_validator = RegexValidator(
     r"^\d\.\d{6}$", _("A national procedure code has the form 1.004567 (a digit, a dot, six digits).")
@@ -279,6 +285,13 @@ class ProcedureVersion(models.Model):
             errors["effective_from"] = _("A version cannot take effect before its announcing decision.")
         if self.decision_date and self.published_on and self.published_on < self.decision_date:
             errors["published_on"] = _("A version cannot be published before its announcing decision.")
+        # Indicators 1.1 and 1.2 count these dates (Decision 766): a typing slip must not score.
+        if self.published_on and self.published_on > timezone.localdate():
+            errors["published_on"] = _("A publication date cannot be in the future.")
+        if self.legal_basis_effective_on and self.legal_basis_effective_on < EARLIEST_LEGAL_DATE:
+            errors["legal_basis_effective_on"] = _("Give a date from %(day)s on.") % {
+                "day": EARLIEST_LEGAL_DATE.strftime("%d/%m/%Y")
+            }
         if self.components_complete and not self.published_on:
             errors["components_complete"] = _("Give the publication date of a version published with its components.")
         if errors:

@@ -230,6 +230,17 @@ class TestApi:
             "published_on": ["A version cannot be published before its announcing decision."]
         }
 
+    def test_a_publication_in_the_future_or_a_legal_basis_of_1800_is_a_400(self, client, version):
+        # A new user saved 2099-01-01 and 1800-01-01: both would have counted in 1.1 and 1.2.
+        url = f"/api/v1/procedures/1.004567/versions/{version.pk}/"
+        future = client.patch(url, {"published_on": "2099-01-01"})
+        ancient = client.patch(url, {"legal_basis_effective_on": "1800-01-01"})
+
+        assert future.status_code == 400
+        assert future.json()["errors"] == {"published_on": ["A publication date cannot be in the future."]}
+        assert ancient.status_code == 400
+        assert ancient.json()["errors"] == {"legal_basis_effective_on": ["Give a date from 01/01/1990 on."]}
+
 
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_starts_every_procedures_history_with_its_current_flags():
