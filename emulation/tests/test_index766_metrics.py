@@ -40,7 +40,9 @@ def test_the_total_and_every_group_are_metrics():
     assert len(INDEX_METRICS) == 7
 
 
-def test_a_scheme_scores_the_index_total_and_a_group_with_the_threshold_rule(unit_a, officer_a, after_the_year):
+def test_a_scheme_scores_the_index_total_and_a_group_with_the_threshold_rule(
+    unit_a, officer_a, after_the_year, client, office_staff
+):
     make_scheme(
         YEAR,
         [
@@ -65,6 +67,12 @@ def test_a_scheme_scores_the_index_total_and_a_group_with_the_threshold_rule(uni
     group = next(group for group in index.groups if group.code == "2")
     assert progress.value == (group.points * 100 / group.counted_maximum).quantize(Decimal("0.01")) == Decimal("75.00")
     assert progress.points == Decimal("25.00")  # 75 / 90 × 30
+    # Pages show the total as points on 100, not as a rate (a new user read "63,88% / 80%").
+    client.force_login(office_staff)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/emulation/{YEAR}/units/{unit_a.code}/").content.decode()
+    row = page[page.index('data-criterion="index"') :][:2500]
+    assert '80<span class="text-body-secondary"> / 100</span>' in row and "80%" not in row
     # The month of the dossiers is scored on its own index too.
     march = PeriodScore.objects.get(unit=unit_a, tenure=None, kind="month", number=4)
     assert march.lines[0]["value"] == str(
