@@ -11,9 +11,12 @@ def messages_visible_to(access: Access):
     return access.readable(Message.objects.select_related("unit"))
 
 
-def shows_contents(access: Access, message: Message) -> bool:
-    """The recipient's address and the text are personal data: shown to those who process the unit's dossiers."""
-    return access.can_write_unit(message.unit_id)
+def shows_contents(access: Access, message: Message, *, email: str = "") -> bool:
+    """The recipient's address and the text are personal data: shown to those who process the
+    unit's dossiers, and to the addressee (``email``, the reader's own address: a head reads the
+    re-appointment proposal sent to them)."""
+    addressee = bool(email) and message.recipient.strip().lower() == email.strip().lower()
+    return addressee or access.can_write_unit(message.unit_id)
 
 
 def may_retry(access: Access, message: Message) -> bool:

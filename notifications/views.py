@@ -39,9 +39,9 @@ class StaffMixin(LoginRequiredMixin):
         return get_object_or_404(messages_visible_to(self.access), pk=self.kwargs["pk"])
 
 
-def _decorate(message, access: Access):
+def _decorate(message, access: Access, email: str = ""):
     message.recipient_shown = (
-        message.recipient if shows_contents(access, message) else masked_recipient(message.recipient)
+        message.recipient if shows_contents(access, message, email=email) else masked_recipient(message.recipient)
     )
     message.may_retry = may_retry(access, message)
     return message
@@ -60,8 +60,9 @@ class MessageListView(StaffMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        email = self.request.user.email if self.request.user.is_authenticated else ""
         for message in context["outbox"]:
-            _decorate(message, self.access)
+            _decorate(message, self.access, email)
         query = self.request.GET
         context.update(
             status_choices=MessageStatus.choices,
@@ -76,8 +77,9 @@ class MessageDetailView(StaffMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        message = _decorate(self.get_message(), self.access)
-        context.update(message=message, shows_contents=shows_contents(self.access, message))
+        email = self.request.user.email if self.request.user.is_authenticated else ""
+        message = _decorate(self.get_message(), self.access, email)
+        context.update(message=message, shows_contents=shows_contents(self.access, message, email=email))
         return context
 
 

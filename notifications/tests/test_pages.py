@@ -66,6 +66,19 @@ def test_the_head_and_the_auditor_see_masked_addresses_and_no_text(client, head_
         assert "Kính gửi" not in detail
 
 
+def test_the_addressee_reads_their_own_message(client, head_a, messages_of_a):
+    # A head could not read the re-appointment proposal e-mailed to them (found by a new user).
+    _, email, _ = messages_of_a
+    head_a.email = "AN.NGUYEN@example.vn"  # the test's message is addressed to this person
+    head_a.save()
+
+    listed = page(client, head_a).context["outbox"]
+    detail = page(client, head_a, f"/notifications/{email.pk}/").content.decode()
+
+    assert sorted(message.recipient_shown for message in listed) == ["0912***678", "an.nguyen@example.vn"]
+    assert 'id="message-body"' in detail
+
+
 def test_another_units_officer_sees_nothing(client, officer_b, messages_of_a):
     _, email, _ = messages_of_a
 
