@@ -164,9 +164,10 @@ def ranking_xlsx(table: Ranking) -> bytes:
                 code,
                 name,
                 _number(index.total),
-                _number(index.points),
-                _number(index.counted_maximum),
-                *[_number(group.points) for group in index.groups],
+                # Nothing counted is a blank, as "—" on the page, never a 0 that reads as scored.
+                _number(index.points) if index.total is not None else None,
+                _number(index.counted_maximum) if index.total is not None else None,
+                *[_number(group.points) if group.counted_maximum else None for group in index.groups],
             ]
             for column, value in enumerate(values, 1):
                 cell = sheet.cell(row=row, column=column, value=value)

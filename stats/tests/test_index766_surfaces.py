@@ -167,6 +167,9 @@ def test_the_table_of_units_as_a_workbook(client, office_staff, scores):
     assert workbook.sheetnames == ["Xếp hạng", "Theo tháng"]
     ranked = list(workbook["Xếp hạng"].iter_rows(min_row=6, values_only=True))
     assert ranked[0][:3] == (1, "ATTP", "Cục An toàn thực phẩm")
+    # A unit with nothing counted (the office) is blank, as "—" on the page, not 0 in every group.
+    office = next(row for row in ranked if row[1] == "VPB")
+    assert office[3:] == (None,) * len(office[3:])
     months = list(workbook["Theo tháng"].iter_rows(min_row=3, values_only=True))
     # The reporting month of 15/12/2025–14/01/2026 is month 1 of 2026 (it was headed "12/2025").
     assert months[0][:3] == ("Mã đơn vị", "Đơn vị", "01/2026") and months[1][0] == "ATTP"
