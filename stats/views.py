@@ -354,7 +354,29 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-class Index766View(ReportReaderMixin, TemplateView):
+class Index766ReaderMixin(ReportReaderMixin):
+    """What the index page and the table of units share: the period and the unit asked for."""
+
+    default_query = staticmethod(Form06View.default_query)
+
+    def index_form(self, request) -> tuple[Index766Form, list[Unit], datetime.date]:
+        """The request's ``Index766Form`` (the latest ended month when it asks nothing), validated,
+        with the units the reader may read and today. ``PermissionDenied`` when the form names a
+        unit the reader may not read."""
+        today = timezone.localdate()
+        units = list(units_visible_to(self.access).order_by("path"))
+        data = request.GET if set(request.GET) & set(Index766Form.base_fields) else self.default_query(today)
+        form = Index766Form(data, units=units, today=today)
+        if form.is_valid():
+            unit = form.cleaned_data["unit"]
+            if unit is not None and not self.access.can_read_unit(unit.pk):
+                raise PermissionDenied(
+                    gettext("You may not read the statistics of unit %(code)s.") % {"code": unit.code}
+                )
+        return form, units, today
+
+
+class Index766View(Index766ReaderMixin, TemplateView):
     """The national index (Decision 766) of a unit and its sub-units for a period: the six groups,
     each indicator's figures and the points lost, with links to the dossiers behind the counts.
     A fixed number of queries: the user's units, the chosen unit, the index and the
@@ -363,16 +385,11 @@ class Index766View(ReportReaderMixin, TemplateView):
     template_name = "reports/index766.html"
 
     def get(self, request, *args, **kwargs):
-        today = timezone.localdate()
-        units = list(units_visible_to(self.access).order_by("path"))
-        data = request.GET if set(request.GET) & set(Index766Form.base_fields) else self.default_query(today)
-        form = Index766Form(data, units=units, today=today)
+        form, _units, _today = self.index_form(request)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         query = form.cleaned_data
         unit = query["unit"]
-        if unit is not None and not self.access.can_read_unit(unit.pk):
-            raise PermissionDenied(gettext("You may not read the statistics of unit %(code)s.") % {"code": unit.code})
         result = index766(
             date_from=query["date_from"],
             date_to=query["date_to"],
@@ -423,10 +440,8 @@ class Index766View(ReportReaderMixin, TemplateView):
             )
         )
 
-    default_query = staticmethod(Form06View.default_query)
 
-
-class Index766UnitsView(ReportReaderMixin, TemplateView):
+class Index766UnitsView(Index766ReaderMixin, TemplateView):
     """The ministry-wide table of the national index (issue 12, item 3): the units (the direct
     sub-units of ``?unit=``, or the top of the reader's tree) ranked by total for the period,
     with each group's points and the month-by-month trend of their totals over the year (a
@@ -437,16 +452,11 @@ class Index766UnitsView(ReportReaderMixin, TemplateView):
     template_name = "reports/index766_units.html"
 
     def get(self, request, *args, **kwargs):
-        today = timezone.localdate()
-        units = list(units_visible_to(self.access).order_by("path"))
-        data = request.GET if set(request.GET) & set(Index766Form.base_fields) else self.default_query(today)
-        form = Index766Form(data, units=units, today=today)
+        form, units, today = self.index_form(request)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         query = form.cleaned_data
         unit = query["unit"]
-        if unit is not None and not self.access.can_read_unit(unit.pk):
-            raise PermissionDenied(gettext("You may not read the statistics of unit %(code)s.") % {"code": unit.code})
         table = ranking(
             date_from=query["date_from"],
             date_to=query["date_to"],
@@ -503,8 +513,6 @@ class Index766UnitsView(ReportReaderMixin, TemplateView):
                 ),
             )
         )
-
-    default_query = staticmethod(Form06View.default_query)
 
 
 class SubmitForm(BootstrapFormMixin, forms.Form):
