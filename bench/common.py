@@ -29,6 +29,9 @@ def prepare_database(url: str, *, fresh: bool) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    # A benchmark's own output is its figures: the INFO lines of every SMS and task it triggers
+    # (thousands in the nightly's day of activity) would bury them.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(ROOT))
     import django
 
