@@ -665,7 +665,16 @@ def parse_record(
                 errors.add(f"{prefix}.note", _("Say what the applicant must supplement."))
             steps.append(Step(EventKind.SUPPLEMENT_REQUESTED, requested, f"{prefix}.requested_at", note=note))
         arrived = reader.when("received_at", item_values.get("received_at"), field_name=f"{prefix}.received_at")
-        if arrived is not None:
+        if requested is not None and arrived is not None and arrived < requested:
+            # Sorted by time, the arrival would come first and be refused as "not awaiting a
+            # supplement" on the arrival's field; the request is what is out of order: a request
+            # is always made before the supplement it asks for arrives.
+            errors.add(
+                f"{prefix}.requested_at",
+                _("This request is dated after the supplement arrived (%(arrived)s); a request comes before it.")
+                % {"arrived": timezone.localtime(arrived).strftime("%d/%m/%Y %H:%M")},
+            )
+        elif arrived is not None:
             steps.append(Step(EventKind.SUPPLEMENT_RECEIVED, arrived, f"{prefix}.received_at"))
     reappointments = values.get("reappointments") or []
     if not isinstance(reappointments, list):

@@ -459,18 +459,27 @@ class TestBadRows:
             ),
             # An outcome without the time processing ended.
             dossier_row("BAD-6", outcome="resolved"),
+            # A supplement that arrived before it was asked for: the request is out of order.
+            dossier_row(
+                "BAD-7",
+                supplement_requested_at="16/02/2026 09:00",
+                supplement_note="Thiếu giấy tờ",
+                supplement_received_at="13/02/2026 10:00",
+            ),
         ]
         path = write_csv(tmp_path / "steps.csv", rows)
 
         stdout, _error = run_failing(path)
 
-        assert stdout == summary(0, 0, 5) + (
+        assert stdout == summary(0, 0, 6) + (
             "row 2: supplement_received_at: Dossier BAD-2 is not awaiting a supplement.\n"
             "row 3: supplement_requested_at: Required when supplement_note is filled in.\n"
             "row 4: reappointed_at: A re-appointment must be made by 25/02/2026, at least one working day before "
             "the appointment date 26/02/2026.\n"
             "row 5: reappointed_date: The new date must be after the appointment date 26/02/2026.\n"
             "row 6: ended_at: Required when outcome is filled in.\n"
+            "row 7: supplement_requested_at: This request is dated after the supplement arrived "
+            "(13/02/2026 10:00); a request comes before it.\n"
         )
         assert (Dossier.objects.count(), DossierEvent.objects.count()) == (0, 0)
 

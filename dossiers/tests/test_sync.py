@@ -258,6 +258,22 @@ class TestRejected:
         assert result["outcome"] == "rejected"
         assert result["errors"]["supplements[0].received_at"] == ["Dossier HCM-2511-0001 is not awaiting a supplement."]
 
+    def test_a_supplement_arriving_before_its_request_is_refused_on_the_request(self, api):
+        record = portal_record(
+            DanhSachHoSoBoSung=[
+                {"NgayBoSung": "20251106090000", "NgayTiepNhanBoSung": "20251105090000", "NoiDungBoSung": "CCCD"}
+            ],
+        )
+        result = post(api, [record]).json()["results"][0]
+
+        assert result["outcome"] == "rejected"
+        assert result["errors"] == {
+            "supplements[0].requested_at": [
+                "This request is dated after the supplement arrived (05/11/2025 09:00); a request comes before it."
+            ]
+        }
+        assert not Dossier.objects.exists()
+
     def test_a_time_in_the_future_is_rejected(self, api):
         result = post(api, [portal_record(NgayTiepNhan="20251113100000")]).json()["results"][0]
 
