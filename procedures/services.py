@@ -139,13 +139,15 @@ def procedure_flags_record(*, procedures=None, on: datetime.date | None = None) 
     For each procedure of ``procedures`` (a queryset; default every procedure) whose flags
     (``ProcedureFlags.FLAG_FIELDS``) differ from its current history row, that row ends at ``on``
     (default today, local date) and a new one starts there; a row that itself started on ``on``
-    (or later) is changed in place, so several changes on one day leave one row. A procedure with
-    no history gets its first row, with no ``valid_from``: its flags apply to every earlier day.
+    (or later) is changed in place, so several changes on one day leave one row, and a change back
+    to the values of the row before it removes it and reopens that row (two consecutive rows never
+    hold the same flags). A procedure with no history gets its first row, with no ``valid_from``:
+    its flags apply to every earlier day.
 
     Call it after any write that may change flags outside ``procedure_create``/``procedure_update``
-    (the admin, bulk loads). Set-based: two reads plus one write per kind of change, whatever the
-    number of procedures (the catalogue, not the dossiers, is walked in Python). Returns the number
-    of procedures whose history changed.
+    (the admin, bulk loads). Set-based: two reads (three when a row is changed in place) plus one
+    write per kind of change, whatever the number of procedures (the catalogue, not the dossiers, is
+    walked in Python). Returns the number of procedures whose history changed.
     """
     on = on or timezone.localdate()
     fields = ProcedureFlags.FLAG_FIELDS
@@ -155,31 +157,59 @@ def procedure_flags_record(*, procedures=None, on: datetime.date | None = None) 
         row.procedure_id: row
         for row in ProcedureFlags.objects.filter(procedure_id__in=list(current), valid_to__isnull=True)
     }
-    in_place, closed, new = [], [], []
-    for pk, flags in current.items():
-        values = {name: flags[name] for name in fields}
+    changed = {
+        pk: {name: flags[name] for name in fields}
+        for pk, flags in current.items()
+        if pk not in history or any(getattr(history[pk], name) != flags[name] for name in fields)
+    }
+    # The rows a same-day change would rewrite in place, and the rows they follow (ending the day
+    # they start): a change back to the latter's values merges the two instead.
+    started = {pk: history[pk] for pk in changed if pk in history and _starts_on_or_after(history[pk], on)}
+    before = (
+        {
+            (row.procedure_id, row.valid_to): row
+            for row in ProcedureFlags.objects.filter(
+                procedure_id__in=list(started), valid_to__in={row.valid_from for row in started.values()}
+            )
+        }
+        if started
+        else {}
+    )
+    in_place, removed, reopened, closed, new = [], [], [], [], []
+    for pk, values in changed.items():
         row = history.get(pk)
         if row is None:  # the last row of a history is always open: none means no history yet
             new.append(ProcedureFlags(procedure_id=pk, valid_from=None, **values))
-            continue
-        if all(getattr(row, name) == value for name, value in values.items()):
-            continue
-        if row.valid_from is not None and row.valid_from >= on:
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.recorded_at = timezone.now()
-            in_place.append(row)
+        elif pk in started:
+            previous = before.get((pk, row.valid_from))
+            if previous is not None and all(getattr(previous, name) == value for name, value in values.items()):
+                removed.append(row.pk)
+                previous.valid_to, previous.recorded_at = None, timezone.now()
+                reopened.append(previous)
+            else:
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.recorded_at = timezone.now()
+                in_place.append(row)
         else:
             row.valid_to, row.recorded_at = on, timezone.now()
             closed.append(row)
             new.append(ProcedureFlags(procedure_id=pk, valid_from=on, **values))
     with transaction.atomic():
+        if removed:  # first: the row reopened becomes the procedure's one open row
+            ProcedureFlags.objects.filter(pk__in=removed).delete()
+            ProcedureFlags.objects.bulk_update(reopened, ["valid_to", "recorded_at"], batch_size=500)
         if in_place:
             ProcedureFlags.objects.bulk_update(in_place, [*fields, "recorded_at"], batch_size=500)
         if closed:
             ProcedureFlags.objects.bulk_update(closed, ["valid_to", "recorded_at"], batch_size=500)
         ProcedureFlags.objects.bulk_create(new, batch_size=500)
-    return len(in_place) + len(closed) + sum(1 for row in new if row.valid_from is None)
+    return len(changed)
+
+
+def _starts_on_or_after(row: ProcedureFlags, day: datetime.date) -> bool:
+    """Whether the history row ``row`` started on ``day`` or later (a first row never did)."""
+    return row.valid_from is not None and row.valid_from >= day
 
 
 def procedure_delete(*, procedure: Procedure) -> None:

@@ -69,6 +69,37 @@ class TestHistory:
         assert ProcedureFlags.objects.filter(procedure=procedure).count() == 2
         assert online_on(procedure, D(2025, 3, 3)) == OnlineService.FULL
 
+    def test_a_change_back_on_the_same_day_leaves_no_trace(self, unit_a):
+        with time_machine.travel(at_noon(D(2025, 1, 10)), tick=False):
+            procedure = procedure_create(code="1.004567", name_vi="Cấp phép", field=FieldFactory(), unit=unit_a)
+        with time_machine.travel(at_noon(D(2025, 3, 3)), tick=False):
+            procedure_update(procedure=procedure, data={"online_service": OnlineService.PARTIAL})
+        with time_machine.travel(at_noon(D(2025, 4, 1)), tick=False):
+            procedure_update(procedure=procedure, data={"online_service": OnlineService.FULL, "has_fee": True})
+            procedure_update(procedure=procedure, data={"online_service": OnlineService.PARTIAL, "has_fee": False})
+
+        # The row of 1 April is gone and the row of 3 March holds again, open: no two consecutive
+        # rows with the same flags.
+        assert list(
+            ProcedureFlags.objects.filter(procedure=procedure)
+            .order_by("id")
+            .values_list("valid_from", "valid_to", "online_service", "has_fee")
+        ) == [(None, D(2025, 3, 3), OnlineService.NONE, False), (D(2025, 3, 3), None, OnlineService.PARTIAL, False)]
+        assert online_on(procedure, D(2025, 4, 1)) == OnlineService.PARTIAL
+
+    def test_a_change_back_on_a_later_day_is_a_new_row(self, unit_a):
+        with time_machine.travel(at_noon(D(2025, 1, 10)), tick=False):
+            procedure = procedure_create(code="1.004567", name_vi="Cấp phép", field=FieldFactory(), unit=unit_a)
+        with time_machine.travel(at_noon(D(2025, 3, 3)), tick=False):
+            procedure_update(procedure=procedure, data={"online_service": OnlineService.PARTIAL})
+        with time_machine.travel(at_noon(D(2025, 3, 4)), tick=False):
+            procedure_update(procedure=procedure, data={"online_service": OnlineService.NONE})
+
+        assert list(
+            ProcedureFlags.objects.filter(procedure=procedure).order_by("id").values_list("valid_from", "valid_to")
+        ) == [(None, D(2025, 3, 3)), (D(2025, 3, 3), D(2025, 3, 4)), (D(2025, 3, 4), None)]
+        assert online_on(procedure, D(2025, 3, 3)) == OnlineService.PARTIAL
+
     def test_a_change_that_is_not_a_flag_leaves_the_history_alone(self, unit_a):
         procedure = ProcedureFactory(unit=unit_a)
 
@@ -278,6 +309,60 @@ def test_the_upgrade_starts_every_procedures_history_with_its_current_flags():
         )
         current = MigrationExecutor(connection).loader.project_state().apps.get_model("procedures", "Procedure")
         assert current.objects.get(pk=full.pk).full_online_eligible is True
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_merges_consecutive_rows_with_the_same_flags():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("procedures", "0003_seed_flag_history")])
+    old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+    try:
+        # Given a history with two runs of identical rows (left by same-day changes back) and another
+        # procedure whose history has none
+        Unit = old.get_model("units", "Unit")
+        Field = old.get_model("procedures", "Field")
+        Procedure = old.get_model("procedures", "Procedure")
+        Flags = old.get_model("procedures", "ProcedureFlags")
+        unit = Unit.objects.create(code="QLD", name_vi="Cục Quản lý Dược", kind="administration", path="/")
+        field = Field.objects.create(code="duoc", name_vi="Dược phẩm")
+        repeated = Procedure.objects.create(code="1.004567", name_vi="A", field=field, unit=unit)
+        clean = Procedure.objects.create(code="1.004568", name_vi="B", field=field, unit=unit)
+        flags = dict.fromkeys(ProcedureFlags.FLAG_FIELDS[1:], False)
+        for procedure, stretches in (
+            (
+                repeated,
+                [
+                    (None, D(2025, 3, 3), "none"),
+                    (D(2025, 3, 3), D(2025, 4, 1), "none"),
+                    (D(2025, 4, 1), D(2025, 5, 1), "partial"),
+                    (D(2025, 5, 1), D(2025, 5, 2), "partial"),
+                    (D(2025, 5, 2), None, "partial"),
+                ],
+            ),
+            (clean, [(None, D(2025, 3, 3), "none"), (D(2025, 3, 3), None, "full")]),
+        ):
+            for valid_from, valid_to, online in stretches:
+                Flags.objects.create(
+                    procedure=procedure, valid_from=valid_from, valid_to=valid_to, online_service=online, **flags
+                )
+
+        # When the database is upgraded
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+        # Then each run is one row over the same days; the other history is as it was
+        def history(procedure):
+            return list(
+                ProcedureFlags.objects.filter(procedure_id=procedure.pk)
+                .order_by("id")
+                .values_list("valid_from", "valid_to", "online_service")
+            )
+
+        assert history(repeated) == [(None, D(2025, 4, 1), "none"), (D(2025, 4, 1), None, "partial")]
+        assert history(clean) == [(None, D(2025, 3, 3), "none"), (D(2025, 3, 3), None, "full")]
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
