@@ -2,6 +2,12 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
+
+# Django's Vietnamese for an integer field's error reads "Nhập một số tổng thể." (a "total"
+# number); our catalogue says "Nhập một số nguyên.". Marked here so that makemessages keeps the
+# override in locale/vi.
+WHOLE_NUMBER_MESSAGE = gettext_noop("Enter a whole number.")
 
 
 class DateInput(forms.DateInput):

@@ -115,3 +115,24 @@ def test_no_message_is_defined_twice(language):
             twice.append(key)
         seen.add(key)
     assert twice == []
+
+
+def test_a_bad_whole_number_is_reported_in_plain_vietnamese(client, office_staff):
+    client.force_login(office_staff)
+
+    response = client.post("/emulation/", {"year": "hai nghìn"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nhập một số nguyên." in page
+    assert "tổng thể" not in page  # Django's own Vietnamese ("a total number")
+
+
+def test_a_bad_whole_number_is_reported_in_english_on_request(client, office_staff):
+    client.force_login(office_staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = client.post("/emulation/", {"year": "two thousand"})
+
+    assert response.status_code == 400
+    assert "Enter a whole number." in response.content.decode()
