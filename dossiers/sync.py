@@ -50,6 +50,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.bulk import insert_rows, reserve_ids
+from config.numbers import number_text
 from procedures.models import Procedure, ProcedureVersion
 from units.access import access_for_user
 from units.models import Unit
@@ -1190,11 +1191,8 @@ def check_batch(records: Any) -> list[Any]:
         raise BatchRejected(
             {
                 "records": [
-                    _(
-                        "At most %(limit)d records per request; this has %(count)d "
-                        "(records %(first)d to %(last)d are over)."
-                    )
-                    % {"limit": MAX_RECORDS, "count": len(records), "first": MAX_RECORDS, "last": len(records) - 1}
+                    _("At most %(limit)s dossiers per request; this one has %(count)s. Send them in several requests.")
+                    % {"limit": number_text(MAX_RECORDS, places=0), "count": number_text(len(records), places=0)}
                 ]
             }
         )

@@ -338,8 +338,21 @@ class TestBadBatches:
         response = post(api, [portal_record(f"C-{n}") for n in range(MAX_RECORDS + 1)])
 
         assert response.status_code == 400
-        assert "1001" in response.json()["errors"]["records"][0]
+        assert response.json()["errors"] == {
+            "records": ["At most 1,000 dossiers per request; this one has 1,001. Send them in several requests."]
+        }
         assert not Dossier.objects.exists()
+
+    def test_over_the_limit_in_vietnamese(self, api_client, sync_user, procedure):
+        _token, key = make_token(user=sync_user, name="one-stop", **_token_options("mcdt-byt"))
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="vi")
+
+        response = post(api_client, [portal_record(f"C-{n}") for n in range(MAX_RECORDS + 1)])
+
+        assert response.status_code == 400
+        assert response.json()["errors"] == {
+            "records": ["Mỗi lần gửi tối đa 1.000 hồ sơ; lần này có 1.001. Hãy chia thành nhiều lần gửi."]
+        }
 
     def test_duplicate_codes_name_the_records(self, api):
         response = post(api, [portal_record("X-1"), portal_record("X-2"), portal_record("X-1")])
