@@ -1,31 +1,10 @@
-/* National index pages: the period form (the year and number for a preset period, the two dates
- * for a custom range) and, on the table of units, the month-by-month chart of each unit's total
+/* National index pages: on the table of units, the month-by-month chart of each unit's total
  * drawn with Chart.js from the page's JSON data island (#index766-data):
  * {labels: ["01/2026", ...], series: [{code, totals: [number|null, ...]}], words: {total}}.
  * A month with nothing counted is a gap in the line, not a zero.
  */
 (function () {
   "use strict";
-
-  const form = document.getElementById("report-form");
-  if (form) {
-    const kind = form.querySelector("[name=period]");
-    const sync = function () {
-      const custom = kind.value === "custom";
-      form.querySelectorAll(".custom-only").forEach(function (box) {
-        if (box.querySelector(".invalid-feedback")) return;
-        box.hidden = !custom;
-        box.querySelectorAll("input").forEach(function (input) { input.disabled = !custom; });
-      });
-      form.querySelectorAll(".preset-only").forEach(function (box) {
-        if (box.querySelector(".invalid-feedback")) return;
-        box.hidden = custom;
-        box.querySelectorAll("input").forEach(function (input) { input.disabled = custom; });
-      });
-    };
-    kind.addEventListener("change", sync);
-    sync();
-  }
 
   const island = document.getElementById("index766-data");
   const canvas = document.getElementById("index766-trend");
