@@ -134,6 +134,25 @@ def latest_ended(kind: str, *, today: datetime.date) -> Period:
     return period_containing(current.date_from - datetime.timedelta(days=1), kind)
 
 
+def last_day_held(today: datetime.date) -> datetime.date:
+    """The last day the statistics hold on ``today``: yesterday (the nightly run computes a day
+    once it has ended). A report on the period under way stops there."""
+    return today - datetime.timedelta(days=1)
+
+
+def is_under_way(date_to: datetime.date, *, today: datetime.date) -> bool:
+    """Whether a report range ending on ``date_to`` (included) is still running on ``today``: it
+    reaches the last day the statistics hold (``last_day_held``) or beyond.
+
+    The period under way is reported cut at that day, so its range ends there; a range ending
+    earlier is over, and what a unit could still do in it (the index's what-if) no longer applies.
+    The rule reads the range's end only: a range ending yesterday counts as under way, whether it
+    is the period under way cut there or a period whose last day was yesterday (which
+    ``latest_ended`` already calls ended) — the latter for that one day.
+    """
+    return date_to >= last_day_held(today)
+
+
 def add_years(day: datetime.date, years: int) -> datetime.date:
     """``day`` moved by whole years; 29 February becomes 28 February in a common year."""
     try:

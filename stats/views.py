@@ -323,7 +323,7 @@ class Index766Form(Form06Form):
         # The period under way may be chosen (the what-if asks about it): it is cut at the last
         # day the statistics hold (yesterday), and the page warns about the days not computed.
         # Form 06 keeps refusing it: a report is filed for a period that has ended.
-        last_held = self.today - datetime.timedelta(days=1)
+        last_held = periods.last_day_held(self.today)
         if year is not None:
             try:
                 preset = periods.period(kind, year, None if kind == periods.PeriodKind.YEAR else number)
@@ -431,7 +431,7 @@ class Index766View(Index766ReaderMixin, TemplateView):
                 what_if_progress=cases["2.1"],
                 what_if_online=cases["3.3"],
                 # Only a period still under way can change: an ended one gets a note instead.
-                period_running=result.date_to >= timezone.localdate() - datetime.timedelta(days=1),
+                period_running=periods.is_under_way(result.date_to, today=timezone.localdate()),
                 coverage=coverage(query["date_from"], query["date_to"]),
                 export_link=index766_link(
                     "reports:index766", query, unit=unit.code if unit is not None else None, export="xlsx"
