@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.functional import Promise
 from django.utils.text import capfirst
@@ -19,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.numbers import number_text
+from stats.periods import PeriodKind
 from units.access import Access
 from units.choices import UnitKind
 from units.models import Unit
@@ -26,7 +28,18 @@ from units.models import Unit
 from . import scoring
 from .choices import BAND_ORDER, AssessmentStatus, AuditAction, Band, YearRule, YearStatus
 from .metrics import METRICS, Window
-from .models import AuditEntry, CriterionScore, EmulationYear, LeaderScore, PeriodScore, QuotaException, UnitScore
+from .models import (
+    AuditEntry,
+    CriterionScore,
+    Disqualifier,
+    EmulationYear,
+    HeadAssessment,
+    LeaderScore,
+    PeriodScore,
+    QuotaException,
+    StaffRating,
+    UnitScore,
+)
 
 
 def sees_whole_ranking(access: Access) -> bool:
@@ -222,12 +235,29 @@ _SETTING_LABELS = {
 }
 
 
-def _field_label(name: str) -> str:
-    """The verbose name of a setting of the year, for the audit trail."""
+# The model whose fields the keys of a recorded entry name, by action, and the keys stored under
+# another name than their field's: the audit trail shows the field's verbose name, never the key.
+_RECORDED_MODELS = {
+    AuditAction.HEAD_ASSESSMENT: HeadAssessment,
+    AuditAction.STAFF_RATING: StaffRating,
+    AuditAction.DISQUALIFIER: Disqualifier,
+    AuditAction.QUOTA_EXCEPTION: QuotaException,
+}
+_RECORDED_FIELDS = {"document": "document_number", "period": "kind"}
+
+
+def _model_field(name: str, model=EmulationYear):
+    """The field ``name`` of ``model`` (an audited key), or None (a field removed since the entry was written)."""
     try:
-        return capfirst(str(EmulationYear._meta.get_field(name).verbose_name))
-    except Exception:  # a setting removed since the entry was written
-        return name
+        return model._meta.get_field(_RECORDED_FIELDS.get(name, name))
+    except FieldDoesNotExist:
+        return None
+
+
+def _field_label(name: str, model=EmulationYear) -> str:
+    """The verbose name of a setting of the year (or a field of ``model``), for the audit trail."""
+    field = _model_field(name, model)
+    return capfirst(str(field.verbose_name)) if field is not None else name
 
 
 def _criterion_text(criterion: dict) -> str:
@@ -256,8 +286,12 @@ _RECORDED_LABELS = {
 }
 
 
-def _recorded_label(key: str) -> str:
-    """A recorded field's name in words (the council's "number" → "Số quyết định")."""
+def _recorded_label(key: str, model=None) -> str:
+    """A recorded field's name in words (the council's "number" → "Số quyết định"; a staff
+    rating's "outstanding" → "Hoàn thành xuất sắc nhiệm vụ"), from ``model``'s
+    verbose names first (the model the entry's action records)."""
+    if model is not None and _model_field(key, model) is not None:
+        return _field_label(key, model)
     label = _RECORDED_LABELS.get(key)
     return capfirst(str(label)) if label else _field_label(key)
 
@@ -276,13 +310,25 @@ _RECORDED = (
 )
 
 
-def _value_text(key: str, value) -> str:
-    """A recorded value in words: a choice by its label, a number or date in the interface
-    language's format, nothing as a dash (never "None", never a slug)."""
+def _value_text(key: str, value, model=None) -> str:
+    """A recorded value in words: a choice by its label (``model``'s field ``key``), a number or
+    date in the interface language's format, nothing as a dash (never "None", never a slug);
+    ``model`` None: a setting of the year."""
     if value is None or value == "":
         return "—"
     if key == "year_rule":
         return str(YearRule(value).label) if value in YearRule.values else str(value)
+    if key == "period" and isinstance(value, str) and model is StaffRating:
+        # Stored as "<kind> <number>" ("month 3"): "Tháng 3", "Quý 2", "Năm".
+        kind, _space, number = value.partition(" ")
+        if kind in PeriodKind.values:
+            label = capfirst(str(PeriodKind(kind).label))
+            return label if kind == PeriodKind.YEAR or not number else f"{label} {number}"
+    field = _model_field(key, model or EmulationYear)
+    if field is not None and field.choices and isinstance(value, str):
+        labels = {str(choice): label for choice, label in field.flatchoices}
+        if value in labels:
+            return str(labels[value])
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if key == "min_tenure_months" or isinstance(value, int):
@@ -326,10 +372,11 @@ def audit_changes(entry: AuditEntry, names: dict[str, str] | None = None) -> lis
             for code, points in after.get("kept", {}).items()
         ]
     if entry.action in _RECORDED:
+        model = _RECORDED_MODELS.get(entry.action)
         return [
-            f"{_recorded_label(key)}: {_value_text(key, before[key])} → {_value_text(key, value)}"
+            f"{_recorded_label(key, model)}: {_value_text(key, before[key], model)} → {_value_text(key, value, model)}"
             if key in before and before[key] != value
-            else f"{_recorded_label(key)}: {_value_text(key, value)}"
+            else f"{_recorded_label(key, model)}: {_value_text(key, value, model)}"
             for key, value in after.items()
         ]
     if entry.action in (AuditAction.CREATED, AuditAction.SCHEME_CHANGED):

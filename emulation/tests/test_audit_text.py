@@ -77,3 +77,54 @@ def test_a_council_decision_and_a_review_name_their_fields_and_criteria(scheme, 
     assert selectors.audit_changes(council, names) == ["Decision number: 5/QĐ", "Decision date: —"]
     assert selectors.audit_changes(changed, names) == ["Decision date: — → 20/12/2026"]
     assert selectors.audit_changes(review, names) == ["Criterion reform: 8.50 → 7.00"]  # English interface: a dot
+
+
+def test_recorded_ratings_assessments_and_exceptions_show_field_names_not_keys(scheme, office_staff):
+    # Found by a new user: the log read "outstanding: 1 → 2", "general_points: 8.00", "group: administration".
+    year = EmulationYear.objects.get(year=YEAR)
+
+    def lines(action, after, before=None):
+        entry = AuditEntry.objects.create(year=year, by=office_staff, action=action, before=before or {}, after=after)
+        return selectors.audit_changes(entry, selectors.criterion_names(year))
+
+    rating = lines(
+        AuditAction.STAFF_RATING,
+        {"outstanding": 2, "good": 5, "completed": 1, "not_completed": 0, "document": "12/QĐ", "period": "month 3"},
+        before={"outstanding": 1, "good": 5, "completed": 1, "not_completed": 0, "document": "12/QĐ"},
+    )
+    assessment = lines(
+        AuditAction.HEAD_ASSESSMENT,
+        {"general_points": "27.50", "general_evidence": "Biên bản", "organisation_percent": None},
+    )
+    exception = lines(AuditAction.QUOTA_EXCEPTION, {"group": "administration", "decision": "7/QĐ", "reason": "Giải A"})
+    sanction = lines(AuditAction.DISQUALIFIER, {"kind": "sanction", "decision": "9/QĐ (02/03/2026)", "tenure": None})
+
+    assert rating == [
+        "Rated outstanding: 1 → 2",
+        "Rated good: 5",
+        "Rated completed: 1",
+        "Rated not completed: 0",
+        "Approving document number: 12/QĐ",
+        "Period: Month 3",
+    ]
+    assert assessment == [
+        "General criteria (points): 27.50",
+        "Evidence for the general criteria: Biên bản",
+        "Organisation of the unit's work (%): —",
+    ]
+    assert exception == ["Group of similar duties: Administration (Cục)", "Decision: 7/QĐ", "Achievements: Giải A"]
+    assert sanction == ["Kind: Disciplinary sanction", "Decision: 9/QĐ (02/03/2026)", "Head: —"]
+    with translation.override("vi"):
+        entry = AuditEntry.objects.filter(action=AuditAction.STAFF_RATING).get()
+        assert selectors.audit_changes(entry)[0] == "Hoàn thành xuất sắc nhiệm vụ: 1 → 2"
+        assert selectors.audit_changes(entry)[-1].endswith(": Tháng 3")
+
+
+def test_a_change_of_how_heads_are_scored_shows_the_choices_in_words(scheme, office_staff):
+    services.head_settings_update(year=YEAR, by=office_staff, timeliness_rule="metric")
+
+    entry = AuditEntry.objects.filter(action=AuditAction.SCHEME_CHANGED).latest("pk")
+
+    assert selectors.audit_changes(entry) == [
+        "Timeliness rule: Mean of the chosen rate and the progress rate → The chosen rate alone"
+    ]
