@@ -72,8 +72,10 @@ def index_xlsx(index: IndexResult) -> bytes:
         sheet["A4"] = "Tổng điểm (thang 100)"
         sheet["C4"] = _number(index.total)
         sheet["D4"] = "Điểm đạt / tối đa được tính"
-        sheet["E4"] = _number(index.points)
-        sheet["F4"] = _number(index.counted_maximum)
+        # Nothing counted is a blank, as "—" on the page (and in the table of units' workbook),
+        # never a 0 that reads as scored.
+        sheet["E4"] = _number(index.points) if index.total is not None else None
+        sheet["F4"] = _number(index.counted_maximum) if index.total is not None else None
         for cell in ("A4", "C4"):
             sheet[cell].font = BOLD
         for cell in ("C4", "E4", "F4"):
@@ -96,7 +98,8 @@ def index_xlsx(index: IndexResult) -> bytes:
         for group in index.groups:
             sheet.cell(row=row, column=1, value=group.code)
             sheet.cell(row=row, column=2, value=group.name)
-            sheet.cell(row=row, column=7, value=_number(group.points)).number_format = DECIMAL
+            points = _number(group.points) if group.counted_maximum else None
+            sheet.cell(row=row, column=7, value=points).number_format = DECIMAL
             sheet.cell(row=row, column=8, value=_number(group.maximum)).number_format = DECIMAL
             for column in range(1, len(headings) + 1):
                 sheet.cell(row=row, column=column).fill = GROUP_FILL

@@ -158,6 +158,33 @@ def test_the_index_page_as_a_workbook(client, office_staff, worked_example):
     assert rows["4.2b"][9] == "Chưa có dữ liệu" and rows["4.2b"][10]
 
 
+def test_a_group_or_index_with_nothing_counted_is_blank_in_the_workbook_as_on_the_page(
+    client, office_staff, worked_example
+):
+    # QLD's group 1 counts 1.4 only; group 3P counts nothing (no fee-bearing procedure). The office
+    # (VPB) has nothing counted at all.
+    client.force_login(office_staff)
+    answers = {
+        unit: (
+            client.get(INDEX_PAGE, {**MARCH, "unit": unit}),
+            load_workbook(io.BytesIO(client.get(INDEX_PAGE, {**MARCH, "unit": unit, "export": "xlsx"}).content)).active,
+        )
+        for unit in ("QLD", "VPB")
+    }
+
+    page, sheet = answers["QLD"]
+    groups = {row[0]: row[6] for row in sheet.iter_rows(min_row=7, values_only=True)}
+    assert (groups["1"], groups["2"], groups["3P"]) == (0.0, 16.0, None)
+    html = page.content.decode()
+    assert re.search(r'id="group-3P">.*?<th class="text-end">—</th>', html, re.S)
+    assert re.search(r'id="group-1">.*?<th class="text-end">0[,.]00</th>', html, re.S)
+
+    page, sheet = answers["VPB"]
+    assert (sheet["C4"].value, sheet["E4"].value, sheet["F4"].value) == (None, None, None)
+    assert [row[6] for row in sheet.iter_rows(min_row=7, values_only=True) if "." not in row[0]] == [None] * 6
+    assert 'id="index-total">—<' in page.content.decode()
+
+
 def test_the_table_of_units_as_a_workbook(client, office_staff, scores):
     client.force_login(office_staff)
     answer = client.get(UNITS_PAGE, {**MARCH, "export": "xlsx"})
