@@ -296,6 +296,16 @@ def _recorded_label(key: str, model=None) -> str:
     return capfirst(str(label)) if label else _field_label(key)
 
 
+def _recorded_position(key: str, model=None) -> tuple[int, int]:
+    """Where a recorded key's line goes: in the order of ``model``'s fields, then of
+    ``_RECORDED_LABELS``. (PostgreSQL's jsonb keeps a dict's keys sorted by length, not as written.)"""
+    field = _model_field(key, model) if model is not None else None
+    if field is not None:
+        return 0, model._meta.fields.index(field)
+    labels = list(_RECORDED_LABELS)
+    return (1, labels.index(key)) if key in labels else (2, 0)
+
+
 def criterion_names(year: EmulationYear) -> dict[str, str]:
     """``{criterion code: name in the interface language}`` of ``year``'s scheme (one query)."""
     return {criterion.code: str(criterion.name) for criterion in year.criteria.all()}
@@ -377,7 +387,7 @@ def audit_changes(entry: AuditEntry, names: dict[str, str] | None = None) -> lis
             f"{_recorded_label(key, model)}: {_value_text(key, before[key], model)} → {_value_text(key, value, model)}"
             if key in before and before[key] != value
             else f"{_recorded_label(key, model)}: {_value_text(key, value, model)}"
-            for key, value in after.items()
+            for key, value in sorted(after.items(), key=lambda item: _recorded_position(item[0], model))
         ]
     if entry.action in (AuditAction.CREATED, AuditAction.SCHEME_CHANGED):
         if after.get("copied_from"):
