@@ -161,28 +161,43 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def validate_range(date_from: datetime.date, date_to: datetime.date, *, today: datetime.date) -> None:
+def _range_messages(recompute: bool) -> dict[str, str]:
+    """The refusals of ``validate_range``, worded for a report or for a recomputation of the statistics."""
+    if recompute:
+        return {
+            "earliest": gettext("Statistics are computed from %(day)s on."),
+            "future": gettext("%(day)s lies in the future: statistics can be recomputed up to today (%(today)s)."),
+            "too_long": gettext("Recompute less than %(years)d years at once; shorten the range."),
+        }
+    return {
+        "earliest": gettext("Reports start on %(day)s at the earliest."),
+        "future": gettext("%(day)s lies in the future: a report can end today (%(today)s) at the latest."),
+        "too_long": gettext("A report covers less than %(years)d years; shorten the range."),
+    }
+
+
+def validate_range(
+    date_from: datetime.date, date_to: datetime.date, *, today: datetime.date, recompute: bool = False
+) -> None:
     """Refuse a report range that cannot be answered; errors name ``date_from`` or ``date_to``.
 
     The range includes both days. It may not end after ``today`` (the figures of the future do
     not exist), start before ``EARLIEST_DAY``, end before it starts, or span ``MAX_RANGE_YEARS``
-    years or more.
+    years or more. ``recompute``: the range is one whose statistics are to be computed again
+    (the runs page), and the messages say so rather than speak of a report.
     """
+    messages = _range_messages(recompute)
     errors = {}
     if date_from < EARLIEST_DAY:
-        errors["date_from"] = gettext("Reports start on %(day)s at the earliest.") % {
-            "day": EARLIEST_DAY.strftime("%d/%m/%Y")
-        }
+        errors["date_from"] = messages["earliest"] % {"day": EARLIEST_DAY.strftime("%d/%m/%Y")}
     if date_to > today:
-        errors["date_to"] = gettext("%(day)s lies in the future: a report can end today (%(today)s) at the latest.") % {
+        errors["date_to"] = messages["future"] % {
             "day": date_to.strftime("%d/%m/%Y"),
             "today": today.strftime("%d/%m/%Y"),
         }
     elif date_to < date_from:
         errors["date_to"] = gettext("The end date is before the start date.")
     elif date_to >= add_years(date_from, MAX_RANGE_YEARS):
-        errors["date_to"] = gettext("A report covers less than %(years)d years; shorten the range.") % {
-            "years": MAX_RANGE_YEARS
-        }
+        errors["date_to"] = messages["too_long"] % {"years": MAX_RANGE_YEARS}
     if errors:
         raise ValidationError(errors)

@@ -151,7 +151,7 @@ class RecomputeForm(BootstrapFormMixin, forms.Form):
         cleaned = super().clean()
         if cleaned.get("date_from") and cleaned.get("date_to"):
             try:
-                periods.validate_range(cleaned["date_from"], cleaned["date_to"], today=self.today)
+                periods.validate_range(cleaned["date_from"], cleaned["date_to"], today=self.today, recompute=True)
             except ValidationError as error:
                 self.add_error(None, error)
         return cleaned

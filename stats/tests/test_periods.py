@@ -188,6 +188,13 @@ class TestValidateRange:
     def test_future(self):
         assert list(self.errors(D(2025, 11, 1), D(2025, 11, 26))) == ["date_to"]
 
+    def test_a_recomputation_is_refused_in_its_own_words(self):
+        with pytest.raises(ValidationError) as caught:
+            periods.validate_range(D(2025, 11, 1), D(2025, 11, 26), today=self.TODAY, recompute=True)
+        assert caught.value.message_dict == {
+            "date_to": ["26/11/2025 lies in the future: statistics can be recomputed up to today (25/11/2025)."]
+        }
+
     def test_future_is_reported_before_reversed(self):
         assert "26/11/2025" in self.errors(D(2025, 11, 30), D(2025, 11, 26))["date_to"][0]
 

@@ -716,6 +716,23 @@ class TestRunsPage:
         assert callbacks == []
         assert StatsRun.objects.count() == 1
 
+    def test_a_refused_range_speaks_of_recomputing_not_of_a_report(self, client, known, office_staff):
+        # Found by a new user: the recompute form answered "báo cáo chỉ có thể kết thúc…" (a report).
+        client.force_login(office_staff)
+        future = client.post(RUNS_URL, {"date_from": "2025-11-01", "date_to": "2025-12-01"})
+        too_long = client.post(RUNS_URL, {"date_from": "2019-11-01", "date_to": "2025-11-01"})
+
+        assert (
+            future.context["recompute_form"]
+            .errors["date_to"][0]
+            .startswith("Ngày 01/12/2025 ở tương lai: số liệu thống kê chỉ tính lại được đến hôm nay")
+        )
+        assert too_long.context["recompute_form"].errors["date_to"] == [
+            "Mỗi lần chỉ tính lại dưới 5 năm; hãy thu hẹp khoảng ngày."
+        ]
+        for response in (future, too_long):
+            assert "báo cáo" not in str(response.context["recompute_form"].errors)
+
 
 def test_the_range_task_called_directly_records_a_backfill(known):
     result = compute_stats_range("2025-11-01", "2025-11-14")
