@@ -43,6 +43,7 @@ from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from config.bulk import collection_paused
 from procedures.models import Procedure
 from units.access import Access
 from workdays.calendar import FIRST_YEAR, LAST_YEAR
@@ -243,6 +244,7 @@ class ImportReport:
 # --- Reading the file ---------------------------------------------------------------------------
 
 
+@collection_paused()  # a file's rows are hundreds of thousands of containers, none of them garbage yet
 def read_table(path: Path) -> Table:
     """Read a ``.csv`` (UTF-8, comma or semicolon) or ``.xlsx`` (first sheet) file whose row 1 is the header."""
     path = Path(path)
@@ -789,44 +791,58 @@ def import_table(
     procedures = procedures_by_code(table)
     with transaction.atomic() if dry_run else nullcontext():
         for batch in _batches(table.rows, batch_size):
-            records, rows_of = [], []
-            for row in batch:
-                try:
-                    record = parse_row(row, procedures=procedures)
-                    if access is not None and not access.can_write_unit(record.procedure.unit_id):
-                        raise RowRejected(
-                            [
-                                RowError(
-                                    row.number,
-                                    "procedure_code",
-                                    _("%(user)s may not process dossiers of %(unit)s.")
-                                    % {"user": by, "unit": record.procedure.unit.name},
-                                )
-                            ]
-                        )
-                except RowRejected as rejected:
-                    report.errors.extend(rejected.errors)
-                    continue
-                records.append(sync_record(record))
-                rows_of.append(row.number)
-            if records:
-                outcome = sync.sync_batch(
-                    records,
-                    source=source,
-                    by=by,
-                    naive_iso=True,
-                    require_notes=True,
-                    procedures=procedures,
-                    adopt_local=True,
-                )
-                for result in outcome.results:
-                    _count(report, result, row=rows_of[result.index])
+            with collection_paused():
+                _import_batch(batch, report, procedures=procedures, by=by, access=access, source=source)
             if progress is not None:
                 progress(len(batch))
         if dry_run:
             transaction.set_rollback(True)
     report.errors.sort(key=lambda error: error.row)
     return report
+
+
+def _import_batch(
+    batch: list[SourceRow],
+    report: ImportReport,
+    *,
+    procedures: dict[str, Procedure],
+    by,
+    access: Access | None,
+    source: str,
+) -> None:
+    """Parse the rows of one batch and apply them through the bulk service, counting into ``report``."""
+    records, rows_of = [], []
+    for row in batch:
+        try:
+            record = parse_row(row, procedures=procedures)
+            if access is not None and not access.can_write_unit(record.procedure.unit_id):
+                raise RowRejected(
+                    [
+                        RowError(
+                            row.number,
+                            "procedure_code",
+                            _("%(user)s may not process dossiers of %(unit)s.")
+                            % {"user": by, "unit": record.procedure.unit.name},
+                        )
+                    ]
+                )
+        except RowRejected as rejected:
+            report.errors.extend(rejected.errors)
+            continue
+        records.append(sync_record(record))
+        rows_of.append(row.number)
+    if records:
+        outcome = sync.sync_batch(
+            records,
+            source=source,
+            by=by,
+            naive_iso=True,
+            require_notes=True,
+            procedures=procedures,
+            adopt_local=True,
+        )
+        for result in outcome.results:
+            _count(report, result, row=rows_of[result.index])
 
 
 def _count(report: ImportReport, result: "sync.RecordResult", *, row: int) -> None:

@@ -49,7 +49,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.bulk import insert_rows, reserve_ids
+from config.bulk import collection_paused, insert_rows, reserve_ids
 from config.numbers import number_text
 from procedures.models import Procedure, ProcedureVersion
 from units.access import access_for_user
@@ -1218,6 +1218,7 @@ def check_batch(records: Any) -> list[Any]:
     return records
 
 
+@collection_paused()
 def sync_batch(
     records: Any,
     *,
@@ -1239,7 +1240,7 @@ def sync_batch(
     procedures by code when the caller has read them already (a file import). ``adopt_local``: a
     dossier received here (no source system) may be updated too, as by the ministry office's file
     imports. Raises ``BatchRejected`` for a malformed batch. One transaction, a fixed number of
-    statements.
+    statements; the cyclic garbage collector waits until it is over (``config.bulk.collection_paused``).
     """
     if not source:
         raise BatchRejected({"source": [_("The sending system is not named.")]})
