@@ -16,7 +16,12 @@ Creates a fresh database with the demo catalogue (no dossiers), then, in one run
 * **floor**: reading the same CSV file with the ``csv`` module, parsing its dates, and ``COPY`` of
   one dossier row and one event row per step into the real tables (with their indexes), rolled back.
 
-Each figure is printed with its rate and its ratio to the floor's rate. Goals (issue 16): bulk and
+Each figure is printed with its rate and its ratio to the floor's rate, and with the CPU time it
+took: this process's (Python; the import's own process for the import) plus the PostgreSQL
+backends' of the benchmark's database (read from ``/proc`` when the server runs on this machine;
+"—" otherwise). On a machine shared with other work the wall-clock rates, the floor's above all,
+move with the load; CPU seconds per dossier do much less, so their ratio to the floor's is the
+steadier comparison. Goals (issue 16): bulk and
 import within 2× of the floor, updates ≥ 1,000 dossiers/s, a single receipt in ≤ 8 statements, an
 import of 100,000 rows under 500 MB. Figures: docs/performance.md. "Statements per batch" counts
 what Django's cursor sees; the ``COPY`` streams of a batch (up to three) come on top.
@@ -41,6 +46,73 @@ from bench.common import ROOT, prepare_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_h16_sync"
 BATCH = 1000
+
+
+def server_cpu(database: str) -> dict[int, float]:
+    """CPU seconds (user + system) of each live PostgreSQL backend serving ``database``, by process
+    id, from ``/proc`` (Linux, the server on this machine; empty otherwise). A backend's process
+    title names its database: ``postgres: 15/main: postgres <database> 127.0.0.1(…) …``;
+    autovacuum workers are left out (they run when they will, not for the measure)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres: ") or f" {database} " not in title or "autovacuum" in title:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used between ``start()`` and ``stop()``: this process's, or its children's with
+    ``children=True``, and the database's backends' (those that end meanwhile are sampled every
+    quarter of a second by a thread when they are a child process's, so a few hundredths of a
+    second of theirs may be missed; this process keeps its one connection)."""
+
+    def __init__(self, database: str, *, children: bool = False):
+        self.database, self.children = database, children
+        self.python = self.server = 0.0
+
+    def _own(self) -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN if self.children else resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def _sample(self) -> None:
+        for pid, seconds in server_cpu(self.database).items():
+            self._last[pid] = max(seconds, self._last.get(pid, 0.0))
+
+    def start(self) -> "CpuMeter":
+        import threading
+
+        self._before = server_cpu(self.database)
+        self._last = dict(self._before)
+        self._own_before = self._own()
+        self._done = threading.Event()
+
+        def poll():
+            while not self._done.wait(0.25):
+                self._sample()
+
+        # Only another process's backends come and go; polling here would add to this process's CPU.
+        self._thread = threading.Thread(target=poll, daemon=True) if self.children else None
+        if self._thread is not None:
+            self._thread.start()
+        return self
+
+    def stop(self) -> dict[str, float]:
+        self._sample()
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.python = self._own() - self._own_before
+        self.server = sum(seconds - self._before.get(pid, 0.0) for pid, seconds in self._last.items())
+        return {"python_cpu": self.python, "server_cpu": self.server}
 
 
 def portal_time(at: datetime.datetime) -> str:
@@ -161,7 +233,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
             )
 
 
-def floor(path: Path) -> tuple[float, int, int]:
+def floor(path: Path) -> tuple[float, int, int, dict[str, float]]:
     """Parse the CSV as plainly as possible and COPY its dossier and event rows; rolled back."""
     from django.db import connection, transaction
     from django.utils import timezone
@@ -177,6 +249,7 @@ def floor(path: Path) -> tuple[float, int, int]:
         if version is not None
     }
     zone = timezone.get_default_timezone()
+    meter = CpuMeter(connection.settings_dict["NAME"]).start()
     started = time.perf_counter()
     with transaction.atomic():
         with path.open(newline="", encoding="utf-8") as handle:
@@ -253,10 +326,11 @@ def floor(path: Path) -> tuple[float, int, int]:
             DossierEvent, ("dossier_id", "sequence", "kind", "at", "on", "note", "data", "recorded_at"), event_rows
         )
         elapsed = time.perf_counter() - started
+        cpu = meter.stop()
         transaction.set_rollback(True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return elapsed, len(dossier_rows), len(event_rows)
+    return elapsed, len(dossier_rows), len(event_rows), cpu
 
 
 def main():
@@ -293,9 +367,11 @@ def main():
     key = token.set_new_key()
     token.save()
     client = Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_HOST="localhost")
+    database = connection.settings_dict["NAME"]
     results: dict[str, dict] = {}
 
     def post_batches(records, name):
+        meter = CpuMeter(database).start()
         started = time.perf_counter()
         statements = []
         for start in range(0, len(records), BATCH):
@@ -310,7 +386,8 @@ def main():
             counts = response.json()["counts"]
             assert counts["rejected"] == 0, response.json()["results"][:3]
         elapsed = time.perf_counter() - started
-        results[name] = {"count": len(records), "seconds": elapsed, "statements_per_batch": max(statements)}
+        cpu = meter.stop()
+        results[name] = {"count": len(records), "seconds": elapsed, "statements_per_batch": max(statements), **cpu}
         print(f"  {name}: {len(records):,} in {elapsed:.1f} s = {len(records) / elapsed:,.0f}/s, "
               f"{max(statements)} statements per batch of {BATCH}", flush=True)  # fmt: skip
 
@@ -319,9 +396,9 @@ def main():
         import_rows = plan(arguments.import_rows, prefix="IMP", procedures=procedures, seed=3)
         write_csv(path, import_rows)
         print("Floor: parse the CSV and COPY the same rows…", flush=True)
-        floor_seconds, floor_dossiers, floor_events = floor(path)
+        floor_seconds, floor_dossiers, floor_events, floor_cpu = floor(path)
         floor_rate = floor_dossiers / floor_seconds
-        results["floor"] = {"count": floor_dossiers, "events": floor_events, "seconds": floor_seconds}
+        results["floor"] = {"count": floor_dossiers, "events": floor_events, "seconds": floor_seconds, **floor_cpu}
         print(f"  floor: {floor_dossiers:,} dossiers, {floor_events:,} events in {floor_seconds:.1f} s "
               f"= {floor_rate:,.0f}/s", flush=True)  # fmt: skip
 
@@ -347,6 +424,7 @@ def main():
         post_batches([as_portal(row) for row in base], "updates")
 
         print(f"import_dossiers of {arguments.import_rows:,} rows (own process)…", flush=True)
+        meter = CpuMeter(database, children=True).start()
         started = time.perf_counter()
         environment = {**os.environ, "DATABASE_URL": arguments.database_url}
         environment.pop("REDIS_URL", None)
@@ -358,9 +436,10 @@ def main():
             cwd=ROOT,
         )
         elapsed = time.perf_counter() - started
+        cpu = meter.stop()
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
-        results["import"] = {"count": arguments.import_rows, "seconds": elapsed, "peak_mb": peak_mb}
+        results["import"] = {"count": arguments.import_rows, "seconds": elapsed, "peak_mb": peak_mb, **cpu}
         print(f"  import: {arguments.import_rows:,} in {elapsed:.1f} s = {arguments.import_rows / elapsed:,.0f}/s, "
               f"peak memory {peak_mb:,.0f} MB", flush=True)  # fmt: skip
 
@@ -392,12 +471,22 @@ def main():
     print(f"  single receipts: {arguments.receipts} in {elapsed:.1f} s = {arguments.receipts / elapsed:,.0f}/s, "
           f"{results['single receipts']['statements']} statements each (median)", flush=True)  # fmt: skip
 
-    print("\n| measure | dossiers | seconds | dossiers/s | ratio to the floor's rate |")
-    print("|---|---:|---:|---:|---:|")
+    def per_thousand(figures, key):
+        return 1000 * figures[key] / figures["count"]
+
+    floor_cpu_rate = per_thousand(results["floor"], "python_cpu") + per_thousand(results["floor"], "server_cpu")
+    print("\n| measure | dossiers | seconds | dossiers/s | ratio to the floor's rate "
+          "| CPU s per 1,000: Python + PostgreSQL | CPU ratio to the floor's |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name in ("floor", "bulk new", "updates", "import", "single receipts"):
         figures = results[name]
         rate = figures["count"] / figures["seconds"]
-        print(f"| {name} | {figures['count']:,} | {figures['seconds']:.1f} | {rate:,.0f} | {floor_rate / rate:.1f}× |")
+        cpu = "— | —"
+        if "python_cpu" in figures and floor_cpu_rate:
+            python, server = per_thousand(figures, "python_cpu"), per_thousand(figures, "server_cpu")
+            cpu = f"{python:.2f} + {server:.2f} | {(python + server) / floor_cpu_rate:.1f}×"
+        print(f"| {name} | {figures['count']:,} | {figures['seconds']:.1f} | {rate:,.0f} | {floor_rate / rate:.1f}× "
+              f"| {cpu} |")  # fmt: skip
     print("\n" + json.dumps(results, indent=2, default=str))
 
 
