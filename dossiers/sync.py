@@ -1199,9 +1199,12 @@ def check_batch(records: Any) -> list[Any]:
     seen: dict[str, int] = {}
     duplicates = []
     for index, raw in enumerate(records):
-        if not isinstance(raw, dict):
+        if isinstance(raw, SyncRecord):
+            code = raw.code
+        elif isinstance(raw, dict):
+            code = _text(raw.get("code", raw.get("MaHoSo")))
+        else:
             continue
-        code = _text(raw.get("code", raw.get("MaHoSo")))
         if not code:
             continue
         if code in seen:
@@ -1233,8 +1236,10 @@ def sync_batch(
     """Apply a batch of dossier records sent by ``source``; one ``RecordResult`` per record.
 
     ``records``: a list (or ``{"records": [...]}``) of at most ``MAX_RECORDS`` dicts, our field
-    names or the portal's. ``source``: the sending system's name (``ApiToken.source_system``), kept
-    on every dossier it creates; a record for a dossier of another source is refused (403).
+    names or the portal's, or ``SyncRecord`` objects a caller has parsed exactly as
+    ``parse_record`` would (a file import's rows: ``importing.parsed_record``). ``source``: the
+    sending system's name (``ApiToken.source_system``), kept on every dossier it creates; a
+    record for a dossier of another source is refused (403).
     ``access`` (``units.access.Access``), when given, limits the records to procedures of units it
     may write (403 otherwise). ``by``: the user the events are recorded as. ``procedures``: the
     procedures by code when the caller has read them already (a file import). ``adopt_local``: a
@@ -1251,20 +1256,27 @@ def sync_batch(
         _text(raw.get("procedure", raw.get("MaTTHC")))[:50]
         for raw in records
         if isinstance(raw, dict) and "\x00" not in _text(raw.get("procedure", raw.get("MaTTHC")))
-    }
+    } | {raw.procedure.code for raw in records if isinstance(raw, SyncRecord)}
     with transaction.atomic():
         catalogue = _catalogue(procedure_codes, procedures)
         parsed: list[SyncRecord] = []
         for index, raw in enumerate(records):
-            code = _text(raw.get("code", raw.get("MaHoSo"))) if isinstance(raw, dict) else ""
+            if isinstance(raw, SyncRecord):
+                code = raw.code
+            else:
+                code = _text(raw.get("code", raw.get("MaHoSo"))) if isinstance(raw, dict) else ""
             try:
-                record = parse_record(
-                    raw,
-                    index=index,
-                    procedures=catalogue.procedures,
-                    naive_iso=naive_iso,
-                    require_notes=require_notes,
-                )
+                if isinstance(raw, SyncRecord):
+                    record = raw
+                    record.index = index
+                else:
+                    record = parse_record(
+                        raw,
+                        index=index,
+                        procedures=catalogue.procedures,
+                        naive_iso=naive_iso,
+                        require_notes=require_notes,
+                    )
                 if access is not None and not access.can_write_unit(record.procedure.unit_id):
                     raise RecordRejected(
                         {

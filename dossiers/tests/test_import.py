@@ -798,3 +798,99 @@ class TestHostileCells:
             "leave the code empty to get the next one.\n"
         )
         assert list(Dossier.objects.values_list("code", flat=True)) == ["HCM-0002"]
+
+
+class TestOneParse:
+    """A row is parsed once: ``importing.parsed_record`` gives exactly the record the bulk service's
+    own parse of ``sync_record`` gives, and leaves to that parse every row it could refuse."""
+
+    ROWS = {
+        "minimal": dossier_row("HCM-0101"),
+        "everything": dossier_row(
+            "HCM-0102",
+            applicant_kind="tổ chức",
+            applicant_id_number="0101234567",
+            applicant_phone="0912345678",
+            applicant_email="ketoan@duocpham.vn",
+            applicant_address="12 Lê Lợi, Quận 1",
+            fee_amount="1.500.000",
+            fee_paid_online="1",
+            result_electronic="true",
+            documents_digitised="x",
+            data_reused="có",
+            from_data_store="0",
+            vneid_verified="không",
+            supplement_requested_at="13/02/2026 09:00",
+            supplement_note="Bổ sung giấy phép",
+            supplement_received_at="24/02/2026 15:30",
+            reappointed_at="02/03/2026 08:00",
+            reappointed_date="10/03/2026",
+            reappoint_reason="Chờ thẩm định",
+            ended_at="09/03/2026 16:00",
+            outcome="đã giải quyết",
+            returned_at="09/03/2026 16:00",
+            satisfied="1",
+            rating_comment="Nhanh",
+            rated_at="10/03/2026 08:00",
+            backdate_reason="Nhập bù",
+        ),
+        "refused with its reason": dossier_row(
+            "HCM-0103", channel="trực tuyến", ended_at="13/02/2026 10:00", outcome="từ chối", end_note="Thiếu hồ sơ"
+        ),
+        "supplement arriving, request not given": dossier_row("HCM-0104", supplement_received_at="13/02/2026 10:00"),
+        "same time, life order": dossier_row(
+            "HCM-0105", ended_at="13/02/2026 10:00", outcome="resolved", returned_at="13/02/2026 10:00"
+        ),
+    }
+    LEFT_TO_THE_SERVICE = {
+        "refused without its reason": dossier_row("HCM-0201", ended_at="13/02/2026 10:00", outcome="refused"),
+        "request without its note": dossier_row("HCM-0202", supplement_requested_at="13/02/2026 10:00"),
+        "rating without its answer": dossier_row("HCM-0203", rated_at="13/02/2026 10:00"),
+        "e-mail the service refuses": dossier_row("HCM-0204", applicant_email="an@"),
+        "ID number with a space": dossier_row("HCM-0205", applicant_id_number="0101 234"),
+        "re-appointment without its reason": dossier_row(
+            "HCM-0206", reappointed_at="13/02/2026 10:00", reappointed_date="20/02/2026"
+        ),
+        "the calendar's last year": dossier_row("HCM-0207", received_at="12/02/2099 10:00"),
+    }
+
+    def records(self, tmp_path, rows):
+        from dossiers import importing
+
+        table = importing.read_table(write_csv(tmp_path / "rows.csv", list(rows.values()), columns=importing.COLUMNS))
+        procedures = importing.procedures_by_code(table)
+        return [importing.parse_row(row, procedures=procedures) for row in table.rows], procedures
+
+    def test_same_record_as_the_service_parse(self, tmp_path, procedure):
+        from dossiers import importing, sync
+
+        records, procedures = self.records(tmp_path, self.ROWS)
+        for index, (name, record) in enumerate(zip(self.ROWS, records, strict=True)):
+            once = importing.parsed_record(record, index=index)
+            twice = sync.parse_record(
+                importing.sync_record(record), index=index, procedures=procedures, naive_iso=True, require_notes=True
+            )
+            assert once is not None, name
+            assert once == twice, name
+            assert [(step.kind, step.field) for step in once.steps] == [
+                (step.kind, step.field) for step in twice.steps
+            ], name
+
+    def test_rows_the_service_could_refuse_go_through_its_parse(self, tmp_path, procedure):
+        from dossiers import importing
+
+        records, _procedures = self.records(tmp_path, self.LEFT_TO_THE_SERVICE)
+        for index, (name, record) in enumerate(zip(self.LEFT_TO_THE_SERVICE, records, strict=True)):
+            assert importing.parsed_record(record, index=index) is None, name
+
+    def test_their_errors_are_the_service_s(self, tmp_path, procedure):
+        rows = [
+            self.LEFT_TO_THE_SERVICE["refused without its reason"],
+            self.LEFT_TO_THE_SERVICE["e-mail the service refuses"],
+        ]
+        stdout, _error = run_failing(write_csv(tmp_path / "bad.csv", rows, columns=columns_of(rows)))
+
+        assert stdout == summary(0, 0, 2) + (
+            "row 2: end_note: A refusal or a stop must state its reason.\n"
+            "row 3: applicant_email: Enter a valid email address.\n"
+        )
