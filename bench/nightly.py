@@ -6,14 +6,18 @@
 Loads N dossiers over the last ``years`` into a fresh database (``VACUUM ANALYZE`` after, as a
 live database would be), then measures, in one run and on the same data:
 
-* the full backfill of the rollups (``stats.rollups.rollup_days`` over every day);
+* the full backfill of the rollups (``stats.rollups.rollup_days`` over every day: 31-day chunks,
+  each continuing the stocks of the one before);
+* the same backfill as ``compute_stats --from --to`` runs it (``stats.rollups.stats_backfill``:
+  independent month × unit-group chunks, each reading its opening stock from the intervals);
 * the floor: one ``DELETE`` plus one hand-written ``INSERT … SELECT`` over the whole range that
   computes and writes every rollup column, stocks included, with ``SET LOCAL jit = off``;
 * one nightly run after a day of activity (officers end the oldest open dossiers through the
   services), and the same floor over that one day.
 
-Backfill and floor run alternately, twice each, and the faster of each pair is kept, so neither
-profits from a cache the other warmed. The rows each writes are compared (they must be equal).
+Backfill, run and floor go in turn, twice each, and the faster of each pair is kept, so none
+profits from a cache another warmed. The rows each writes are compared (they must be equal). With
+``--reuse`` the database is first vacuumed, as autovacuum would have done.
 Goals (issue 10): backfill within 1.5× of its floor at 200,000 and at 1,000,000 dossiers; one
 nightly run under 1 s.
 """
@@ -30,6 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DEFAULT_URL, ROOT, load, prepare_database  # noqa: E402
 
+# The backfill as ``compute_stats --from --to`` runs it: a run split into month × unit-group chunks,
+# each reading its opening stock from the intervals (``stats.rollups.stats_backfill``).
+RUN = "full backfill as a run"
 COUNTS = (
     "received_online, received_in_person, received_postal, paid_online, "
     "ended_early, ended_on_time, ended_late, ended_resolved, ended_refused, ended_stopped, ended_withdrawn, "
@@ -127,11 +134,13 @@ def fingerprint(connection, start: datetime.date, end: datetime.date) -> str:
         return cursor.fetchone()[0]
 
 
-def best_of_two(results: dict, name: str, first, second) -> None:
-    """Time ``first`` and ``second`` (callables) alternately, twice each; keep each one's best."""
-    timings = {name: [], f"floor: {name}": []}
+def best_of_two(results: dict, name: str, first, second, third: tuple[str, object] | None = None) -> None:
+    """Time ``first``, ``third`` (a (name, callable), if given) and ``second`` (its floor) in turn,
+    twice each; keep each one's best."""
+    works = [(name, first), *([third] if third else []), (f"floor: {name}", second)]
+    timings = {label: [] for label, _ in works}
     for _ in range(2):
-        for label, work in ((name, first), (f"floor: {name}", second)):
+        for label, work in works:
             started = time.perf_counter()
             work()
             timings[label].append(time.perf_counter() - started)
@@ -164,6 +173,10 @@ def main():
     if arguments.reuse:
         today = timezone.localdate()
         start = Dossier.objects.aggregate(first=Min("received_on"))["first"]
+        # Earlier runs left the rows they replaced behind; on a server without autovacuum they
+        # pile up (tens of times the live rollups) and slow every writer by whatever they left.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     else:
         print(f"Loading {arguments.dossiers:,} dossiers over {arguments.years} years into PostgreSQL…")
         start, today = load(arguments.dossiers, arguments.years, results)
@@ -177,10 +190,13 @@ def main():
         "full backfill",
         lambda: rollups.rollup_days(start, yesterday),
         lambda: floor(connection, start, yesterday),
+        (RUN, lambda: rollups.stats_backfill(date_from=start, date_to=yesterday)),
     )
     floor_digest = fingerprint(connection, start, yesterday)
+    rollups.stats_backfill(date_from=start, date_to=yesterday)
+    same_rows_as_run = fingerprint(connection, start, yesterday) == floor_digest
     days, rows = rollups.rollup_days(start, yesterday)
-    same_rows = fingerprint(connection, start, yesterday) == floor_digest
+    same_rows = fingerprint(connection, start, yesterday) == floor_digest and same_rows_as_run
 
     # A day of activity: officers end the oldest open dossiers (each through the service).
     open_dossiers = list(
@@ -211,6 +227,7 @@ def main():
         "machine": f"{platform.machine()}, {platform.python_version()}",
         "seconds": results,
         "backfill_to_floor": results["full backfill"] / results["floor: full backfill"],
+        "run_to_floor": results[RUN] / results["floor: full backfill"],
         "one_day_to_floor": results["one day"] / results["floor: one day"],
     }
     print()
@@ -224,6 +241,8 @@ def main():
         ratio = ""
         if name == "full backfill":
             ratio = f"{report['backfill_to_floor']:.2f}×"
+        elif name == RUN:
+            ratio = f"{report['run_to_floor']:.2f}×"
         elif name == "one day":
             ratio = f"{report['one_day_to_floor']:.2f}×"
         print(f"| {name} | {seconds:.2f} | {ratio} |")
