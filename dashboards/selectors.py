@@ -314,7 +314,7 @@ def unit_dashboard(*, unit: Unit, unit_ids: list[int], period: DashboardPeriod, 
 def index_summary(unit: Unit, *, unit_ids: list[int], today: datetime.date) -> IndexSummary:
     """The national index of ``unit`` over ``unit_ids`` for the reporting month and year
     (``stats.periods``) of the last day the statistics hold (``today − 1``), so far. One
-    ``index766_grouped`` call: at most six queries whatever the data."""
+    ``index766_grouped`` call: at most eight queries whatever the data."""
     last = today - ONE_DAY
     month = (periods.period_containing(last, periods.PeriodKind.MONTH).date_from, last)
     year = (periods.period_containing(last, periods.PeriodKind.YEAR).date_from, last)

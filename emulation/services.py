@@ -375,7 +375,7 @@ class _Catalogue:
 
 class _Index:
     """The national index (``stats.index766``) of every scored unit for each window asked: one
-    ``index766_grouped`` call (at most six queries) per distinct window, whatever the number of
+    ``index766_grouped`` call (at most eight queries) per distinct window, whatever the number of
     units; a unit outside ``units`` (none today) costs a call of its own."""
 
     def __init__(self, units: list[Unit], *, today: datetime.date):

@@ -10,7 +10,7 @@ may read) and any date range, ``index766`` reads:
   history ``procedures.ProcedureFlags``) for the indicators that count procedures, and the versions
   announced in the range for group 1.
 
-A fixed number of queries (at most seven) whatever the number of dossiers (``bench/index766.py``;
+A fixed number of queries (at most eight) whatever the number of dossiers (``bench/index766.py``;
 figures in ``docs/performance.md``).
 
 Each indicator is a rate ``numerator / denominator`` in percent, rounded to two decimals. With a
@@ -462,15 +462,31 @@ def _covering_paths(scopes) -> list[str] | None:
     return kept
 
 
-def _limit(queryset, *, paths, unit_ids, prefix="unit"):
-    if unit_ids is not None:
-        queryset = queryset.filter(**{f"{prefix}_id__in": unit_ids})
+def _unit_paths(*, paths, unit_ids) -> dict[int, str]:
+    """``{unit id: path}`` of the units under ``paths`` (None: every unit) and in ``unit_ids``
+    (None: no limit). One query on the unit table."""
+    units = Unit.objects.all()
     if paths is not None:
         condition = Q()
         for path in paths:
-            condition |= Q(**{f"{prefix}__path__startswith": path})
-        queryset = queryset.filter(condition)
-    return queryset
+            condition |= Q(path__startswith=path)
+        units = units.filter(condition)
+    if unit_ids is not None:
+        units = units.filter(pk__in=unit_ids)
+    return dict(units.values_list("pk", "path"))
+
+
+def _limit(queryset, ids, *, field="unit_id"):
+    """``queryset`` limited to the units ``ids`` (None: every unit), named by their ids.
+
+    A literal list of ids, rather than a condition on the joined unit's path or a subquery on the
+    unit table: with it the planner estimates each unit's rows from the column's statistics and
+    reads them through an index on the unit, so a unit's figures cost its own rollup rows. With
+    the path it scanned the whole period's partition and joined every row to the units (5,000,000
+    dossiers: 0.2 s for one unit of 85); a subquery was not reliably planned as an index read
+    either (docs/performance.md, "One unit's index reads its own rollups").
+    """
+    return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
 
 
 def grouped_counts(
@@ -492,8 +508,11 @@ def grouped_counts(
     and feedback grouped by unit and segment, stocks grouped by unit and day), one for the
     catalogue versions (in force on a period's last day, or announced in a period), one for the
     flags' history on those days and one for the receipts and payments per procedure, unit and
-    segment. The database groups; the sums per period and scope are made here over those rows
-    (units × procedures × segments), never over dossiers.
+    segment. Before them, one query reads the units in scope (their ids and paths): the rollups
+    are read by unit id, through an index on the unit, and grouped by unit id, never joined to
+    the unit table (see ``_limit``); seven queries in all. The database groups; the sums per
+    period and scope are made here over those rows (units × procedures × segments), never over
+    dossiers.
     """
     today = today or timezone.localdate()
     periods = list(dict.fromkeys(tuple(period) for period in periods))
@@ -501,6 +520,9 @@ def grouped_counts(
     if not scopes or not periods:
         return {}
     paths = _covering_paths(scopes)
+    # 0. The units in scope: their ids limit the rollups, their paths place them in the scopes.
+    path_of = _unit_paths(paths=paths, unit_ids=unit_ids)
+    ids = None if paths is None and unit_ids is None else list(path_of)
     first, last = min(start for start, _end in periods), max(end for _start, end in periods)
     ends = sorted({end for _start, end in periods})
 
@@ -521,22 +543,22 @@ def grouped_counts(
                 periods_of[index].append(number)
 
     # 1. Dossier flows, by unit and segment.
-    flows = _limit(DailyStat.objects.filter(day__gte=first, day__lte=last), paths=paths, unit_ids=unit_ids)
+    flows = _limit(DailyStat.objects.filter(day__gte=first, day__lte=last), ids)
     flow_rows = list(
-        flows.annotate(segment=segment).values("unit__path", "segment").annotate(**_flow_aggregates()).order_by()
+        flows.annotate(segment=segment).values("unit_id", "segment").annotate(**_flow_aggregates()).order_by()
     )
     # 2. Stocks on each period's last day, by unit and day.
     stock_rows = list(
-        _limit(DailyStat.objects.filter(day__in=ends), paths=paths, unit_ids=unit_ids)
-        .values("unit__path", "day")
+        _limit(DailyStat.objects.filter(day__in=ends), ids)
+        .values("unit_id", "day")
         .annotate(**{f"sum_{name}": Sum(name) for name in DOSSIER_STOCKS})
         .order_by()
     )
     # 3. Feedback, by unit and segment.
     feedback_rows = list(
-        _limit(FeedbackDailyStat.objects.filter(day__gte=first, day__lte=last), paths=paths, unit_ids=unit_ids)
+        _limit(FeedbackDailyStat.objects.filter(day__gte=first, day__lte=last), ids)
         .annotate(segment=segment)
-        .values("unit__path", "segment")
+        .values("unit_id", "segment")
         .annotate(**{f"feedback_{name}": Sum(name) for name in FeedbackDailyStat.COUNT_FIELDS})
         .order_by()
     )
@@ -544,8 +566,9 @@ def grouped_counts(
     feedback_keys = [f"feedback_{name}" for name in FeedbackDailyStat.COUNT_FIELDS]
 
     # 4. The catalogue's versions: in force on some period's last day, or announced in a period.
-    version_rows = list(
-        _limit(
+    version_rows = [
+        (procedure_id, path_of[unit_id], *rest)
+        for procedure_id, unit_id, *rest in _limit(
             ProcedureVersion.objects.filter(
                 (
                     Q(effective_from__lte=ends[-1])
@@ -554,12 +577,11 @@ def grouped_counts(
                 )
                 | Q(decision_date__gte=first, decision_date__lte=last)
             ),
-            paths=paths,
-            unit_ids=unit_ids,
-            prefix="procedure__unit",
+            ids,
+            field="procedure__unit_id",
         ).values_list(
             "procedure_id",
-            "procedure__unit__path",
+            "procedure__unit_id",
             "change_kind",
             "effective_from",
             "effective_to",
@@ -568,7 +590,8 @@ def grouped_counts(
             "published_on",
             "components_complete",
         )
-    )
+        if unit_id in path_of
+    ]
     # 5. The flags' history on those days, for every procedure (a dossier's unit is the one it
     #    was received by, which may no longer be its procedure's).
     flag_rows = list(
@@ -587,7 +610,7 @@ def grouped_counts(
     procedure_rows = list(
         flows.filter(Q(received_online__gt=0) | Q(received_in_person__gt=0) | Q(received_postal__gt=0))
         .annotate(segment=segment)
-        .values("unit__path", "procedure_id", "segment")
+        .values("unit_id", "procedure_id", "segment")
         .annotate(
             online=Sum("received_online"),
             online_e_result=Sum("received_online_e_result"),
@@ -607,21 +630,28 @@ def grouped_counts(
         row = per_unit[number].setdefault(path, dict(blank))
         row[key] += value or 0
 
-    for row in flow_rows:
+    def placed(rows):
+        """The rows with their unit's path, without those of a unit no longer in the unit table
+        (the rollups' unit has no foreign-key constraint; the join to the units dropped them)."""
+        for row in rows:
+            path = path_of.get(row["unit_id"])
+            if path is not None:
+                yield path, row
+
+    for path, row in placed(flow_rows):
         for number in periods_of[row["segment"]]:
             for key in flow_keys:
-                add(number, row["unit__path"], key, row[f"sum_{key}"])
-    for row in stock_rows:
+                add(number, path, key, row[f"sum_{key}"])
+    for path, row in placed(stock_rows):
         for number, (_start, end) in enumerate(periods):
             if end == row["day"]:
                 for key in DOSSIER_STOCKS:
-                    add(number, row["unit__path"], key, row[f"sum_{key}"])
-    for row in feedback_rows:
+                    add(number, path, key, row[f"sum_{key}"])
+    for path, row in placed(feedback_rows):
         for number in periods_of[row["segment"]]:
             for key in feedback_keys:
-                add(number, row["unit__path"], key, row[key])
-    for row in procedure_rows:
-        path = row["unit__path"]
+                add(number, path, key, row[key])
+    for path, row in placed(procedure_rows):
         online, online_e_result = row["online"] or 0, row["online_e_result"] or 0
         for number in periods_of[row["segment"]]:
             flags = flags_on[periods[number][1]].get(row["procedure_id"], DEFAULT_FLAGS)
@@ -679,7 +709,7 @@ def counts(
     ``date_to``); the catalogue counts of ``CATALOGUE_KEYS`` (procedures in force on ``date_to``,
     with the flags that held then); the group 1 counts of ``ANNOUNCEMENT_KEYS`` (versions whose
     decision is dated in the range, publications judged against ``today``). All integers. At most
-    six queries (``grouped_counts``).
+    seven queries (``grouped_counts``).
     """
     period = (date_from, date_to)
     found = grouped_counts(scopes=[unit], periods=[period], unit_ids=unit_ids, today=today)
@@ -699,7 +729,7 @@ def index766(
 ) -> IndexResult:
     """The national index of ``unit`` and its sub-units (None: every unit; ``unit_ids`` limits it
     to the units a principal may read) over ``[date_from, date_to]``, under the configuration of
-    ``date_to``'s year. A fixed number of queries (at most seven): ``configuration`` and ``counts``
+    ``date_to``'s year. A fixed number of queries (at most eight): ``configuration`` and ``counts``
     then ``score``."""
     config = configuration(date_to.year)
     c = counts(date_from=date_from, date_to=date_to, unit=unit, unit_ids=unit_ids, today=today)
@@ -1111,7 +1141,7 @@ def ranking(
     share a rank, units without a total last), each with its group points and the totals of the
     months of ``trend_months``. ``unit_ids`` limits every figure to the units the reader may read.
     A fixed number of queries whatever the number of units or months (one ``index766_grouped``:
-    at most seven, eight when the period and its trend straddle two years' configurations)."""
+    at most eight, nine when the period and its trend straddle two years' configurations)."""
     today = today or timezone.localdate()
     scope, ranked = ranked_units(units, parent)
     period = (date_from, date_to)

@@ -560,16 +560,17 @@ class TestQueryCounts:
         client.force_login(office_staff)
         # Session, user, memberships, the readable units; Form 06 (4), the trend (2), the two live
         # lists and their counts (4), the emulation result, the last computed day; the national
-        # index tile (7: the configuration, the flows, stocks and feedback, the catalogue's versions,
-        # the flags' history on the period's last day and the receipts per procedure).
-        with django_assert_max_num_queries(23):
+        # index tile (8: the configuration, the units in scope, the flows, stocks and feedback, the
+        # catalogue's versions, the flags' history on the period's last day and the receipts per
+        # procedure).
+        with django_assert_max_num_queries(24):
             client.get(UNIT_URL.format("EXTRA1"), NOVEMBER)
 
     def test_the_unit_dashboard_of_a_head(self, client, known, head_a, ministry, officer_a):
         few = self.count(client, head_a, UNIT_URL.format("QLD"), **NOVEMBER)
         _more_data(ministry, officer_a)
         # Two more than the ministry office's: the units the head heads and their subtree, for their rights.
-        assert self.count(client, head_a, UNIT_URL.format("QLD"), **NOVEMBER) == few == 25
+        assert self.count(client, head_a, UNIT_URL.format("QLD"), **NOVEMBER) == few == 26
 
     def test_the_ministry_dashboard(
         self, client, known, office_staff, ministry, officer_a, django_assert_max_num_queries

@@ -3,9 +3,12 @@ rollups, then each computed indicator's numerator, denominator and "not applicab
 rows, the threshold rule, the not-applicable rules, the configuration and the query budget."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from procedures.choices import OnlineService
 from stats.choices import NotApplicableRule
@@ -217,5 +220,34 @@ def test_bad_overrides_are_named():
 def test_the_index_costs_a_fixed_number_of_queries(rows, unit_a, django_assert_max_num_queries):
     for day in range(1, 29):
         rows(day=D(2026, 3, day), received_online=1, ended_on_time=1, open_within_deadline=1)
-    with django_assert_max_num_queries(7):
+    # The configuration, the units in scope, three rollup queries, the catalogue's versions, the
+    # flags' history and the receipts per procedure.
+    with django_assert_max_num_queries(8):
         index766(**MARCH, unit=unit_a, today=D(2026, 4, 1))
+
+
+def test_a_units_rollups_are_read_by_the_ids_of_its_subtree(rows, unit_a, unit_a1, unit_b):
+    rows(ended_on_time=1)
+    with CaptureQueriesContext(connection) as captured:
+        index766(**MARCH, unit=unit_a, today=D(2026, 4, 1))
+    rollup_reads = [query["sql"] for query in captured if "dailystat" in query["sql"]]
+    # Flows, stocks, feedback and receipts per procedure: each names the subtree's units by id
+    # (which lets PostgreSQL read them through an index on the unit) and none joins the units
+    # (whose path condition made it scan every unit's rows of the period).
+    assert len(rollup_reads) == 4
+    for sql in rollup_reads:
+        assert "units_unit" not in sql
+        named = re.search(r'"unit_id" IN \(([\d, ]+)\)', sql)
+        assert named and {int(pk) for pk in named.group(1).split(",")} == {unit_a.pk, unit_a1.pk}
+
+
+def test_a_rollup_row_of_a_unit_no_longer_in_the_tree_is_not_counted(rows, unit_a):
+    row = rows(ended_on_time=1)
+    before = index766(**MARCH, unit=None, today=D(2026, 4, 1)).indicator("2.1").denominator
+    # The rollups' unit has no foreign-key constraint: a row may outlive its unit.
+    DailyStat.objects.create(
+        day=D(2026, 3, 10), unit_id=unit_a.pk + 1000, procedure=row.procedure, field_id=row.field_id, ended_late=5
+    )
+
+    assert before == 1
+    assert index766(**MARCH, unit=None, today=D(2026, 4, 1)).indicator("2.1").denominator == before

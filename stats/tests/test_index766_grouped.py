@@ -101,9 +101,9 @@ def test_grouped_indexes_equal_single_indexes(spread):
 
 def test_many_scopes_and_months_cost_the_same_few_queries(spread, django_assert_max_num_queries):
     months = month_periods(D(2026, 1, 1), D(2026, 12, 31))
-    # The configuration, three rollup queries, the catalogue's versions, the flags' history and the
-    # receipts per procedure.
-    with django_assert_max_num_queries(7):
+    # The configuration, the units in scope, three rollup queries, the catalogue's versions, the
+    # flags' history and the receipts per procedure.
+    with django_assert_max_num_queries(8):
         found = index766_grouped(scopes=spread["scopes"], periods=months, today=TODAY)
     assert len(found) == 5 * 12
 

@@ -134,8 +134,8 @@ def test_the_page_costs_the_same_few_queries_for_many_units(
     for number in range(12):
         stat(UnitFactory(code=f"X{number}", parent=ministry), D(2026, 3, 5), ended_on_time=number)
     # Session, user, memberships, readable units (2), the form's unit; the index of the period and
-    # the months (6); the days not computed.
-    with django_assert_max_num_queries(14):
+    # the months (7, of which the ids and paths of the units in scope); the days not computed.
+    with django_assert_max_num_queries(15):
         answer = client.get(UNITS_PAGE, MARCH)
     assert answer.content.decode().count('id="unit-X') == 12
 
