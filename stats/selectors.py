@@ -128,11 +128,27 @@ _SUMMED = (*_FLOW_MAP, "carried_over", "open_within_deadline", "open_overdue")
 SUMMED_FIELDS = _SUMMED
 
 
-def _scope(queryset, *, unit_ids=None, subtree: Unit | None = None, field_id=None, procedure_id=None):
+def _units(queryset, *, unit_ids=None, subtree: Unit | None = None):
+    """``queryset`` (of rollups) limited to the units in ``unit_ids`` and under ``subtree``.
+
+    A subtree is named by its units' ids, read first (one query on the unit table), never by a
+    condition on the joined unit's path: with the ids the planner reads those units' rows through
+    an index on the unit, so a unit's report costs its own rollup rows; with the path it scanned
+    the whole period's partition and joined every row to the units, a cost that grew with the
+    other units (docs/performance.md, "One unit's index reads its own rollups").
+    """
+    if subtree is not None:
+        units = Unit.objects.subtree(subtree)
+        if unit_ids is not None:
+            units = units.filter(pk__in=unit_ids)
+        unit_ids = list(units.values_list("pk", flat=True))
     if unit_ids is not None:
         queryset = queryset.filter(unit_id__in=unit_ids)
-    if subtree is not None:
-        queryset = queryset.filter(unit__path__startswith=subtree.path)
+    return queryset
+
+
+def _scope(queryset, *, unit_ids=None, subtree: Unit | None = None, field_id=None, procedure_id=None):
+    queryset = _units(queryset, unit_ids=unit_ids, subtree=subtree)
     if field_id is not None:
         queryset = queryset.filter(field_id=field_id)
     if procedure_id is not None:
@@ -153,7 +169,8 @@ def form06(
     """Form 06 rows for the period, grouped by unit, field or procedure, and the totals row.
 
     ``unit_ids`` limits the report to the units a principal may read; ``subtree`` to one unit
-    and its sub-units. Four queries whatever the number of dossiers or groups.
+    and its sub-units. Four queries whatever the number of dossiers or groups, one more with
+    ``subtree`` (its units' ids, see ``_units``).
     """
     if group_by not in GROUPINGS:
         raise ValueError(f"Unknown grouping {group_by!r}; use one of {', '.join(GROUPINGS)}.")
@@ -215,7 +232,8 @@ class TrendPoint:
 
 def monthly_trend(*, date_from: datetime.date, date_to: datetime.date, **scope) -> list[TrendPoint]:
     """Figures month by month: flows of the month, carried over from the day before it starts,
-    in progress at its last day (months are clipped to the range). Two queries."""
+    in progress at its last day (months are clipped to the range). Two queries, one more with a
+    ``subtree`` in ``scope`` (its units' ids, see ``_units``)."""
     base = _scope(DailyStat.objects.all(), **scope)
     in_range = base.filter(day__gte=date_from, day__lte=date_to)
     points: dict[datetime.date, Form06Row] = {}
@@ -297,17 +315,14 @@ class FeedbackFigures:
 
 
 def _feedback_scope(queryset, *, unit_ids=None, subtree: Unit | None = None):
-    if unit_ids is not None:
-        queryset = queryset.filter(unit_id__in=unit_ids)
-    if subtree is not None:
-        queryset = queryset.filter(unit__path__startswith=subtree.path)
-    return queryset
+    return _units(queryset, unit_ids=unit_ids, subtree=subtree)
 
 
 def feedback_figures(
     *, date_from: datetime.date, date_to: datetime.date, unit_ids=None, subtree: Unit | None = None
 ) -> tuple[list[tuple[Unit, FeedbackFigures]], FeedbackFigures]:
-    """Per unit (with something to count) and in total, the feedback counts of [date_from, date_to]: one query."""
+    """Per unit (with something to count) and in total, the feedback counts of [date_from, date_to]:
+    one query for the sums and one naming their units, one more with ``subtree`` (see ``_units``)."""
     sums = {name: Sum(name) for name in FeedbackDailyStat.COUNT_FIELDS}
     rows = (
         _feedback_scope(

@@ -1,10 +1,13 @@
 """The rollups against direct counts from the dossiers, on random histories (hypothesis)."""
 
 import datetime
+import re
 from collections import defaultdict
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -221,6 +224,30 @@ def test_monthly_trend_matches_form06_per_month(catalogue):
         points[0].figures.resolved_total == form06(date_from=D(2025, 9, 15), date_to=D(2025, 9, 30))[1].resolved_total
     )
     assert Timeliness.LATE  # the enum is imported for readers of the assertions above
+
+
+def test_a_subtrees_form06_and_trend_read_its_units_by_id_and_add_up_its_units(catalogue, unit_a, unit_a1, unit_b):
+    with time_machine.travel(NOW, tick=False):
+        generate_dossiers(count=150, start=FIRST_DAY)
+        rollups.rollup_days(FIRST_DAY, NOW.date())
+    period = {"date_from": D(2025, 10, 1), "date_to": D(2025, 11, 30)}
+    with CaptureQueriesContext(connection) as captured:
+        rows, totals = form06(**period, subtree=unit_a)
+        trend = monthly_trend(**period, subtree=unit_a)
+    by_unit = {row.key: row for row in form06(**period)[0]}
+
+    assert {row.key for row in rows} <= {unit_a.pk, unit_a1.pk}
+    assert as_counts(totals) == as_counts(form06(**period, unit_ids=[unit_a.pk, unit_a1.pk])[1])
+    assert totals.newly_received == by_unit[unit_a.pk].newly_received + by_unit[unit_a1.pk].newly_received > 0
+    assert sum(point.figures.newly_received for point in trend) == totals.newly_received
+    # The subtree is named by its units' ids (PostgreSQL then reads them through an index on
+    # the unit), never by the path of the units joined to every rollup row of the period.
+    rollup_reads = [query["sql"] for query in captured if "stats_dailystat" in query["sql"]]
+    assert len(rollup_reads) == 5
+    for sql in rollup_reads:
+        assert "path" not in sql
+        named = re.search(r'"unit_id" IN \(([\d, ]+)\)', sql)
+        assert named and {int(pk) for pk in named.group(1).split(",")} == {unit_a.pk, unit_a1.pk}
 
 
 # --- Day by day as the nightly task runs them, against one backfill afterwards -----------------------
