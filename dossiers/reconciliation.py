@@ -75,7 +75,8 @@ def _day(value: str) -> datetime.date | None:
 
 
 def read_portal_csv(content: bytes) -> tuple[list[PortalRow], list[str]]:
-    """The rows of the portal's CSV export, and the problems of the rows that cannot be read.
+    """The rows of the portal's CSV export, and the problems of the rows that cannot be read
+    (one message per unreadable cell, naming the column as the header spells it and the value).
 
     UTF-8 (with or without Excel's byte-order mark), comma or semicolon; the header names the
     columns (``MaHoSo``, ``TrangThaiHoSo``, ``NgayTiepNhan``, ``NgayHenTra``, ``NgayKetThucXuLy``
@@ -97,6 +98,8 @@ def read_portal_csv(content: bytes) -> tuple[list[PortalRow], list[str]]:
     names = [HEADERS.get(unicodedata.normalize("NFC", cell).strip().lower()) for cell in header]
     if "code" not in names or "status" not in names:
         raise ValidationError({"file": _("The header needs at least MaHoSo and TrangThaiHoSo (or code and status).")})
+    # Problems name the column as the file's header spells it, and the value as it was written.
+    spelled = {name: cell.strip() for name, cell in zip(names, header, strict=False) if name}
     rows, problems = [], []
     for number, cells in enumerate(reader, start=2):
         if number > MAX_ROWS + 1:
@@ -105,22 +108,35 @@ def read_portal_csv(content: bytes) -> tuple[list[PortalRow], list[str]]:
         if not any(cell.strip() for cell in cells):
             continue
         code = values.get("code", "").strip()
-        try:
-            status_text = values.get("status", "").strip()
-            status = int(status_text) if status_text else None
-            if status is not None and not 1 <= status <= 10:
-                raise ValueError(status_text)
-            row = PortalRow(
-                row=number,
-                code=code,
-                status=status,
-                appointment_date=_day(values.get("appointment_date", "")),
-                ended_on=_day(values.get("ended_at", "")),
-                received_on=_day(values.get("received_at", "")),
+        unreadable = []
+        status_text = values.get("status", "").strip()
+        status = None
+        if status_text:
+            status = int(status_text) if status_text.isascii() and status_text.isdigit() else None
+            if status is None or not 1 <= status <= 10:
+                unreadable.append(("status", status_text))
+        days = {}
+        for name in ("appointment_date", "ended_at", "received_at"):
+            text = values.get(name, "").strip()
+            try:
+                days[name] = _day(text)
+            except ValueError:
+                unreadable.append((name, text))
+        if unreadable:
+            problems.extend(
+                _("row %(row)d: %(column)s “%(value)s” cannot be read.")
+                % {"row": number, "column": spelled[name], "value": text[:40]}
+                for name, text in unreadable
             )
-        except ValueError as error:
-            problems.append(_("row %(row)d: “%(value)s” cannot be read.") % {"row": number, "value": str(error)[:40]})
             continue
+        row = PortalRow(
+            row=number,
+            code=code,
+            status=status,
+            appointment_date=days["appointment_date"],
+            ended_on=days["ended_at"],
+            received_on=days["received_at"],
+        )
         if not code:
             problems.append(_("row %(row)d: no dossier code.") % {"row": number})
             continue

@@ -122,3 +122,19 @@ def test_an_auditor_may_reconcile(client, auditor, unit_a, held):
     client.force_login(auditor)
 
     assert post(client, unit_a).status_code == 302
+
+
+def test_an_unreadable_row_names_its_column_and_value(client, office_staff, unit_a, held):
+    """A row the file gets wrong is listed with the column and the value as written, never with a
+    programming message (``invalid literal for int()``), and the other rows are still compared."""
+    client.force_login(office_staff)
+    content = PORTAL_CSV + "P-3;abc;20251105100000;31/02/2025;\nP-4;4;hôm qua;;\n"
+
+    post(client, unit_a, content)
+
+    problems = Reconciliation.objects.get().result["problems"]
+    assert problems == [
+        "dòng 5: không đọc được TrangThaiHoSo “abc”.",
+        "dòng 5: không đọc được NgayHenTra “31/02/2025”.",
+        "dòng 6: không đọc được NgayTiepNhan “hôm qua”.",
+    ]
