@@ -771,7 +771,8 @@ def parsed_record(record: DossierRecord, *, index: int) -> "sync.SyncRecord | No
     ``parse_row`` has checked the forms already; None when one of the bulk service's own checks
     could still refuse the row (an e-mail or ID number it rejects, a date in the calendar's last
     year, a supplement request, refusal or stop without its note, a re-appointment without its new
-    date or reason, a rating without its answer, a text over its limit): the caller then sends
+    date or reason, a rating without its answer, a supplement arriving before its request, a text
+    over its limit): the caller then sends
     ``sync_record(record)``, whose parse words those errors.
     """
     applicant = record.applicant
@@ -817,6 +818,8 @@ def parsed_record(record: DossierRecord, *, index: int) -> "sync.SyncRecord | No
             if not isinstance(arguments.get("satisfied"), bool) or len(comment) > services.RATING_COMMENT_MAX_LENGTH:
                 return None
             rated = sync.Step(_RATED, step.at, "rating.at", note=comment, data={"satisfied": arguments["satisfied"]})
+    if requested is not None and arrived is not None and arrived.at < requested.at:
+        return None  # the service's parse refuses the request, which it words on the request's column
     # In the order ``parse_record`` lists them before sorting (the sort is stable).
     steps = [step for step in (requested, arrived, reappointed, ended, returned, rated) if step is not None]
     if len(steps) > 1:

@@ -852,6 +852,12 @@ class TestOneParse:
             "HCM-0206", reappointed_at="13/02/2026 10:00", reappointed_date="20/02/2026"
         ),
         "the calendar's last year": dossier_row("HCM-0207", received_at="12/02/2099 10:00"),
+        "supplement arriving before its request": dossier_row(
+            "HCM-0208",
+            supplement_requested_at="16/02/2026 09:00",
+            supplement_note="Thiếu giấy tờ",
+            supplement_received_at="13/02/2026 10:00",
+        ),
     }
 
     def records(self, tmp_path, rows):
