@@ -621,6 +621,15 @@ def parse_row(row: SourceRow, *, procedures: dict[str, Procedure]) -> DossierRec
         email=cells.text("applicant_email"),
         address=cells.text("applicant_address"),
     )
+    # Checked here with the row's other formats, so that one import lists every problem of the
+    # row (the bulk service would word them too, but only once the rest of the row is right).
+    if applicant.email:
+        try:
+            validate_email(applicant.email)
+        except ValidationError:
+            cells.error("applicant_email", _("Enter a valid email address."))
+    if not sync.ID_NUMBER.match(applicant.id_number):
+        cells.error("applicant_id_number", _("An ID or tax number has only digits, letters and hyphens."))
     received_at = cells.value("received_at", parse_datetime, required=RECEIVED_AT_REQUIRED)
     fee_amount = cells.value("fee_amount", parse_amount, default=Decimal(0))
     if len(fee_amount.as_tuple().digits) > Dossier._meta.get_field("fee_amount").max_digits:
@@ -768,21 +777,15 @@ def parsed_record(record: DossierRecord, *, index: int) -> "sync.SyncRecord | No
     ``sync.parse_record(sync_record(record), index=index, procedures=…, naive_iso=True,
     require_notes=True)`` returns (``dossiers/tests/test_import.py::TestOneParse``).
 
-    ``parse_row`` has checked the forms already; None when one of the bulk service's own checks
-    could still refuse the row (an e-mail or ID number it rejects, a date in the calendar's last
-    year, a supplement request, refusal or stop without its note, a re-appointment without its new
-    date or reason, a rating without its answer, a supplement arriving before its request, a text
-    over its limit): the caller then sends
-    ``sync_record(record)``, whose parse words those errors.
+    ``parse_row`` has checked the forms already (the e-mail and ID number too); None when one of
+    the bulk service's own checks could still refuse the row (a date in the calendar's last year,
+    a supplement request, refusal or stop without its note, a re-appointment without its new date
+    or reason, a rating without its answer, a supplement arriving before its request, a text over
+    its limit): the caller then sends ``sync_record(record)``, whose parse words those errors.
     """
     applicant = record.applicant
-    if not sync.ID_NUMBER.match(applicant.id_number) or len(record.backdate_reason) > services.NOTE_MAX_LENGTH:
+    if len(record.backdate_reason) > services.NOTE_MAX_LENGTH:
         return None
-    if applicant.email:
-        try:
-            validate_email(applicant.email)
-        except ValidationError:
-            return None
     if record.received_at.year > _LAST_SYNC_YEAR:
         return None
     requested = arrived = reappointed = ended = returned = rated = None

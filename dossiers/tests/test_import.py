@@ -444,6 +444,20 @@ class TestBadRows:
         assert sorted(Dossier.objects.values_list("code", flat=True)) == ["OK-1", "OK-12"]
         assert DossierEvent.objects.count() == 2
 
+    def test_an_invalid_e_mail_or_id_number_is_listed_with_the_row_s_other_problems(self, tmp_path, procedure):
+        # One import lists every format problem of a row: fixing the yes/no cell must not reveal
+        # the e-mail's problem only on the next import.
+        rows = [dossier_row("BAD-2", applicant_email="an@", applicant_id_number="0101 234", satisfied="maybe")]
+
+        stdout, _error = run_failing(write_csv(tmp_path / "bad.csv", rows))
+
+        assert stdout == summary(0, 0, 1) + (
+            "row 2: applicant_email: Enter a valid email address.\n"
+            "row 2: applicant_id_number: An ID or tax number has only digits, letters and hyphens.\n"
+            "row 2: satisfied: “maybe” is not yes or no; use 1/0, true/false, có/không or x.\n"
+            "row 2: rated_at: Required when satisfied is filled in.\n"
+        )
+
     def test_steps_that_do_not_fit_the_dossier_are_refused_whole(self, tmp_path, procedure):
         rows = [
             # A supplement that was never asked for.
@@ -846,8 +860,6 @@ class TestOneParse:
         "refused without its reason": dossier_row("HCM-0201", ended_at="13/02/2026 10:00", outcome="refused"),
         "request without its note": dossier_row("HCM-0202", supplement_requested_at="13/02/2026 10:00"),
         "rating without its answer": dossier_row("HCM-0203", rated_at="13/02/2026 10:00"),
-        "e-mail the service refuses": dossier_row("HCM-0204", applicant_email="an@"),
-        "ID number with a space": dossier_row("HCM-0205", applicant_id_number="0101 234"),
         "re-appointment without its reason": dossier_row(
             "HCM-0206", reappointed_at="13/02/2026 10:00", reappointed_date="20/02/2026"
         ),
@@ -892,11 +904,11 @@ class TestOneParse:
     def test_their_errors_are_the_service_s(self, tmp_path, procedure):
         rows = [
             self.LEFT_TO_THE_SERVICE["refused without its reason"],
-            self.LEFT_TO_THE_SERVICE["e-mail the service refuses"],
+            self.LEFT_TO_THE_SERVICE["request without its note"],
         ]
         stdout, _error = run_failing(write_csv(tmp_path / "bad.csv", rows, columns=columns_of(rows)))
 
         assert stdout == summary(0, 0, 2) + (
             "row 2: end_note: A refusal or a stop must state its reason.\n"
-            "row 3: applicant_email: Enter a valid email address.\n"
+            "row 3: supplement_note: Say what the applicant must supplement.\n"
         )
