@@ -574,19 +574,51 @@ def model(paths: list[Path], *, target: int, workers: int, json_path: str | None
         )
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (``--load 0`` would measure whatever the database holds)."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"give a whole number of at least 1, not {text!r}")
+    return number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="the benchmark database (PostgreSQL) to prepare and measure")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--from-template", metavar="NAME", help="copy this database first (it is only read)")
-    source.add_argument("--load", type=int, metavar="N", help="generate N dossiers over two years first")
-    parser.add_argument("--times", type=int, default=1, help="with --from-template: make the copy K times larger")
+    source.add_argument("--load", type=_positive, metavar="N", help="generate N dossiers over two years first")
+    parser.add_argument(
+        "--times",
+        type=_positive,
+        default=1,
+        metavar="K",
+        help="with --from-template: make the copy K times larger (default 1)",
+    )
     parser.add_argument("--no-measure", action="store_true", help="prepare only")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--groups", type=int, default=8, help="unit groups for the grouped nightly run")
+    parser.add_argument(
+        "--repeat", type=_positive, default=3, help="timed runs of each measure after a warm-up (default 3)"
+    )
+    parser.add_argument(
+        "--groups", type=_positive, default=8, help="unit groups for the grouped nightly run (default 8)"
+    )
     parser.add_argument("--model", action="store_true", help="fit and predict from bench/results/scale-*.json")
-    parser.add_argument("--target", type=int, default=100_000_000)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument(
+        "--target",
+        type=_positive,
+        default=100_000_000,
+        metavar="N",
+        help="with --model: dossiers to predict for (default 100,000,000)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=8,
+        help="with --model: Celery workers sharing the backfill's chunks (default 8)",
+    )
     parser.add_argument("--json", metavar="PATH", help="with --model: also write the model as JSON")
     arguments = parser.parse_args()
 
