@@ -30,7 +30,8 @@ MAX_LENGTH = 40
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 CODE_RE = re.compile(CODE_PATTERN)
 FORMAT_MESSAGE = gettext_lazy(
-    "A dossier code has 1 to 40 letters, digits, dots, hyphens or underscores, and starts with a letter or a digit."
+    "A dossier code has 1 to 40 unaccented letters (A–Z), digits, dots, hyphens or underscores, and starts with a "
+    "letter or a digit."
 )
 # For serializers and forms (and the OpenAPI pattern); ``validate_code`` applies it too.
 format_validator = RegexValidator(CODE_PATTERN, FORMAT_MESSAGE)

@@ -170,7 +170,7 @@ class TestReceive:
                 {"code": "BYT/QLD"},
                 {
                     "code": [
-                        "A dossier code has 1 to 40 letters, digits, dots, hyphens or underscores, "
+                        "A dossier code has 1 to 40 unaccented letters (A–Z), digits, dots, hyphens or underscores, "
                         "and starts with a letter or a digit."
                     ]
                 },

@@ -796,6 +796,7 @@ class TestHostileCells:
     def test_codes_that_would_break_the_pages_are_rejected_by_row(self, tmp_path, procedure, unit_b):
         rows = [
             dossier_row("REL/SLASH/1"),
+            dossier_row("HỒ-SƠ-1"),  # Vietnamese letters: the message must say why they are refused
             dossier_row("BYT-ATTP-PORTAL-1"),
             dossier_row("BYT-QLD-260212-0001"),
             dossier_row("HCM-0002"),
@@ -804,11 +805,13 @@ class TestHostileCells:
 
         stdout, _error = run_failing(path)
 
-        assert stdout == summary(1, 0, 3) + (
-            "row 2: code: A dossier code has 1 to 40 letters, digits, dots, hyphens or underscores, "
-            "and starts with a letter or a digit.\n"
-            "row 3: code: Code BYT-ATTP-PORTAL-1 names another unit than QLD, the unit of the procedure.\n"
-            "row 4: code: Codes of the form BYT-QLD-yymmdd-number are given by the tracker; "
+        assert stdout == summary(1, 0, 4) + (
+            "row 2: code: A dossier code has 1 to 40 unaccented letters (A–Z), digits, dots, hyphens or "
+            "underscores, and starts with a letter or a digit.\n"
+            "row 3: code: A dossier code has 1 to 40 unaccented letters (A–Z), digits, dots, hyphens or "
+            "underscores, and starts with a letter or a digit.\n"
+            "row 4: code: Code BYT-ATTP-PORTAL-1 names another unit than QLD, the unit of the procedure.\n"
+            "row 5: code: Codes of the form BYT-QLD-yymmdd-number are given by the tracker; "
             "leave the code empty to get the next one.\n"
         )
         assert list(Dossier.objects.values_list("code", flat=True)) == ["HCM-0002"]
