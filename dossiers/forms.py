@@ -207,6 +207,13 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
         required=False,
         initial="import",
         help_text=_("The system the file comes from; a later file from the same system may add steps."),
+        # Django's own message speaks of a "slug", in English only.
+        error_messages={
+            "invalid": _(
+                "Use only unaccented letters (A–Z), digits, hyphens or underscores, e.g. mcdt-byt "
+                "(the name set on that system's API token)."
+            )
+        },
     )
     dry_run = forms.BooleanField(label=_("Check only"), required=False)
 

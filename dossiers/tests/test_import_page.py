@@ -104,6 +104,19 @@ def test_other_files_are_refused_on_the_form(client, office_staff):
     assert response.status_code == 200 and not ImportJob.objects.exists()
 
 
+def test_a_source_system_with_spaces_or_accents_is_refused_in_vietnamese(client, office_staff):
+    client.force_login(office_staff)
+    file = SimpleUploadedFile("dossiers.csv", (HEADER + GOOD).encode("utf-8"), content_type="text/csv")
+
+    response = client.post(UPLOAD_URL, {"file": file, "source_system": "hệ thống mới"})
+
+    assert response.status_code == 200 and not ImportJob.objects.exists()
+    assert response.context["form"].errors["source_system"] == [
+        "Chỉ dùng chữ cái không dấu (A–Z), chữ số, gạch nối hoặc gạch dưới, ví dụ mcdt-byt "
+        "(tên đã đặt cho mã truy cập API của hệ thống đó)."
+    ]
+
+
 @pytest.mark.parametrize("who", ["officer_a", "head_a", "auditor"])
 def test_only_the_ministry_office_may_upload(client, request, who):
     client.force_login(request.getfixturevalue(who))
