@@ -140,17 +140,17 @@ def last_day_held(today: datetime.date) -> datetime.date:
     return today - datetime.timedelta(days=1)
 
 
-def is_under_way(date_to: datetime.date, *, today: datetime.date) -> bool:
-    """Whether a report range ending on ``date_to`` (included) is still running on ``today``: it
-    reaches the last day the statistics hold (``last_day_held``) or beyond.
+def is_under_way(last_day: datetime.date, *, today: datetime.date) -> bool:
+    """Whether a period whose own last day is ``last_day`` is still running on ``today``: it has
+    days not yet over (``last_day >= today``).
 
-    The period under way is reported cut at that day, so its range ends there; a range ending
-    earlier is over, and what a unit could still do in it (the index's what-if) no longer applies.
-    The rule reads the range's end only: a range ending yesterday counts as under way, whether it
-    is the period under way cut there or a period whose last day was yesterday (which
-    ``latest_ended`` already calls ended) — the latter for that one day.
+    Pass the period's own end, not the range a report shows: the period under way is reported
+    cut at yesterday (``last_day_held``), and a period whose last day was yesterday has ended
+    (as ``latest_ended`` says) although its range ends on the same day. Only a running period can
+    still change, so only it gets the index's what-if. A custom range cannot reach today, so it
+    is never under way.
     """
-    return date_to >= last_day_held(today)
+    return last_day >= today
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:

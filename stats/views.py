@@ -431,7 +431,9 @@ class Index766View(Index766ReaderMixin, TemplateView):
                 what_if_progress=cases["2.1"],
                 what_if_online=cases["3.3"],
                 # Only a period still under way can change: an ended one gets a note instead.
-                period_running=periods.is_under_way(result.date_to, today=timezone.localdate()),
+                period_running=periods.is_under_way(
+                    query["preset"].date_to if query["preset"] else query["date_to"], today=timezone.localdate()
+                ),
                 coverage=coverage(query["date_from"], query["date_to"]),
                 export_link=index766_link(
                     "reports:index766", query, unit=unit.code if unit is not None else None, export="xlsx"

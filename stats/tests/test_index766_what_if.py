@@ -106,11 +106,9 @@ def test_the_worked_example(worked_example, unit_a):
 def test_the_index_page_says_what_it_takes(client, office_staff, worked_example):
     client.force_login(office_staff)
     client.cookies["django_language"] = "en"
-    with time_machine.travel(local(2026, 4, 1, 9), tick=False):  # March is the period under way
-        page = client.get(
-            "/reports/index766/",
-            {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31", "unit": "QLD"},
-        ).content.decode()
+    # The year under way, cut at 31/03: the worked example's dossiers all lie in March.
+    with time_machine.travel(local(2026, 4, 1, 9), tick=False):
+        page = client.get("/reports/index766/", {"period": "year", "year": 2026, "unit": "QLD"}).content.decode()
 
     assert 'id="what-if-2.1" data-status="impossible"' in page
     assert "4 would have to end on time to reach 100" in page and "only 2 are open within their deadline" in page
@@ -121,10 +119,7 @@ def test_the_index_page_says_what_it_takes(client, office_staff, worked_example)
 def test_the_what_if_is_in_vietnamese_first(client, office_staff, worked_example):
     client.force_login(office_staff)
     with time_machine.travel(local(2026, 4, 1, 9), tick=False):
-        page = client.get(
-            "/reports/index766/",
-            {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31", "unit": "QLD"},
-        ).content.decode()
+        page = client.get("/reports/index766/", {"period": "year", "year": 2026, "unit": "QLD"}).content.decode()
 
     assert "Không thể đạt với các hồ sơ đang giải quyết: cần 4 hồ sơ" in page
     assert "Cần thêm 4 hồ sơ tiếp nhận trực tuyến" in page
@@ -148,3 +143,17 @@ def test_an_ended_period_says_so_and_the_period_under_way_can_be_chosen(client, 
     # Month 5 of 2026 runs from 15/04 to 14/05: cut at 19/04, the last day the statistics hold.
     assert (running.context["index"].date_from, running.context["index"].date_to) == (D(2026, 4, 15), D(2026, 4, 19))
     assert 'id="what-if"' in running.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_period_that_ended_yesterday_gets_no_what_if(client, office_staff, worked_example):
+    # Its range ends on yesterday, the last day the statistics hold, like the cut period under
+    # way's; it was taken for running and offered a what-if for a period already over.
+    client.force_login(office_staff)
+    with time_machine.travel(local(2026, 4, 15, 9), tick=False):
+        ended = client.get("/reports/index766/", {"period": "month", "year": 2026, "number": 4, "unit": "QLD"})
+        running = client.get("/reports/index766/", {"period": "month", "year": 2026, "number": 5, "unit": "QLD"})
+    # Month 4 of 2026 runs from 15/03 to 14/04; month 5 starts today and holds no day yet.
+    assert ended.context["index"].date_to == D(2026, 4, 14)
+    assert 'id="what-if-ended"' in ended.content.decode() and 'id="what-if"' not in ended.content.decode()
+    assert running.status_code == 400

@@ -160,13 +160,15 @@ class TestUnderWay:
         assert periods.last_day_held(self.TODAY) == D(2026, 4, 19)
         assert periods.last_day_held(D(2026, 1, 1)) == D(2025, 12, 31)
 
-    def test_the_period_under_way_cut_at_yesterday_is_under_way(self):
-        # Month 5 of 2026 (15/04 to 14/05) as the index reports it on 20/04: up to 19/04.
-        assert periods.is_under_way(D(2026, 4, 19), today=self.TODAY) is True
+    def test_a_period_with_days_left_is_under_way(self):
+        # Month 5 of 2026 (15/04 to 14/05) on 20/04, which the index reports up to 19/04.
         assert periods.is_under_way(period(PeriodKind.MONTH, 2026, 5).date_to, today=self.TODAY) is True
+        assert periods.is_under_way(self.TODAY, today=self.TODAY) is True
 
-    def test_a_range_that_ended_before_yesterday_is_over(self):
-        assert periods.is_under_way(D(2026, 4, 18), today=self.TODAY) is False
+    def test_a_period_that_ended_yesterday_is_over(self):
+        # Its range ends on the last day the statistics hold, as the cut period under way's does,
+        # but nothing in it can change any more (latest_ended calls it ended).
+        assert periods.is_under_way(D(2026, 4, 19), today=self.TODAY) is False
         assert periods.is_under_way(period(PeriodKind.MONTH, 2026, 4).date_to, today=self.TODAY) is False
 
 
