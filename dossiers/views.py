@@ -26,6 +26,7 @@ from django_filters.views import FilterView
 
 from config.exceptions import ConflictError
 from config.forms import add_service_errors
+from config.pagination import BoundedPaginator
 from procedures.models import Field, Procedure
 from units.access import Access, access_for_request, units_visible_to
 from units.models import Tenure, Unit
@@ -102,13 +103,16 @@ class DossierListView(DossierReaderMixin, FilterView):
     """Dossiers the user may read, with the API's filters (``?status=processing&overdue=true``), 50 a page.
 
     The number of queries does not depend on the page size: procedure, unit and field come joined
-    and the deadline badges are computed from the stored dates.
+    and the deadline badges are computed from the stored dates. The count is bounded: above
+    ``TTHC_LIST_COUNT_LIMIT`` matches the page says "more than …" and has no last page
+    (config/pagination.py).
     """
 
     filterset_class = DossierFilterSet
     template_name = "dossiers/dossier_list.html"
     context_object_name = "dossiers"
     paginate_by = 50
+    paginator_class = BoundedPaginator
     filter_names = (
         "q",
         "unit",

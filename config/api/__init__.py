@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.api.parsers import RequestTooLarge
 from config.exceptions import ConflictError
+from config.pagination import BoundedPaginator
 from config.text import invisible_message, nfc
 
 
@@ -54,6 +55,49 @@ class Pagination(PageNumberPagination):
             if parameter["name"] in (self.page_query_param, self.page_size_query_param):
                 parameter["schema"]["minimum"] = 1
         return parameters
+
+
+class BoundedCountPagination(Pagination):
+    """``Pagination`` for the broad lists (the dossiers): the count is bounded (config/pagination.py).
+
+    ``{"count", "counted_up_to", "next", "previous", "results"}``: ``count`` is the exact number of
+    matches when there are at most ``counted_up_to`` (``settings.TTHC_LIST_COUNT_LIMIT``), and
+    null when there are more; ``next`` and ``previous`` work as always, up to the last row.
+    """
+
+    django_paginator_class = BoundedPaginator
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count if paginator.count_is_exact else None,
+                "counted_up_to": paginator.limit,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        response["required"] = ["count", "counted_up_to", "results"]
+        response["properties"] = {
+            "count": {
+                "type": "integer",
+                "nullable": True,
+                "example": 123,
+                "description": "The number of matches when at most counted_up_to match; null when more do.",
+            },
+            "counted_up_to": {
+                "type": "integer",
+                "example": 10000,
+                "description": "The most matches the list counts exactly (TTHC_LIST_COUNT_LIMIT).",
+            },
+            **{name: value for name, value in properties.items() if name != "count"},
+        }
+        return response
 
 
 class StrictInput:

@@ -303,6 +303,9 @@ STATS_UNIT_GROUPS = env_int("STATS_UNIT_GROUPS", 1, minimum=1, maximum=64)
 TTHC_RECEIPT_CUTOFF = env_time("TTHC_RECEIPT_CUTOFF", "15:00")
 # An open dossier is "due soon" when at most this many working days remain.
 TTHC_DUE_SOON_WORKING_DAYS = env_int("TTHC_DUE_SOON_WORKING_DAYS", 2, minimum=0, maximum=30)
+# The dossier list counts its matches up to this many; above it the page says "more than …" and
+# the API's count is null (config/pagination.py; docs/scaling.md, "Where it breaks first").
+TTHC_LIST_COUNT_LIMIT = env_int("TTHC_LIST_COUNT_LIMIT", 10_000, minimum=1, maximum=10_000_000)
 # How many re-appointments (apology letters) one dossier may have.
 TTHC_MAX_REAPPOINTMENTS = env_int("TTHC_MAX_REAPPOINTMENTS", 1, minimum=0, maximum=10)
 # Times in the past (dossiers/backdating.py): how far before now an officer or a user's token may

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from config.api import ErrorSerializer
+from config.api import BoundedCountPagination, ErrorSerializer, Pagination
 from units.access import access_for_request, source_system_of
 from units.api.permissions import TokenScopes
 from units.choices import TokenScope
@@ -103,6 +103,8 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = Dossier.objects.all()
     serializer_class = DossierSerializer
     filterset_class = DossierFilterSet
+    # The Government Office's list matches every dossier: count up to a limit (config/pagination.py).
+    pagination_class = BoundedCountPagination
     permission_classes = [TokenScopes, DossierAccess]
     token_scopes = {"read": TokenScope.DOSSIERS_READ, "write": TokenScope.DOSSIERS_WRITE}
     lookup_field = "code"
@@ -285,7 +287,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._command(RatingSerializer, services.dossier_rate)
 
     @extend_schema(responses=DossierEventSerializer(many=True))
-    @action(detail=True, methods=["get"], filter_backends=[])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=Pagination)
     def events(self, request, code=None):
         page = self.paginate_queryset(selectors.dossier_events(self.get_object()))
         return self.get_paginated_response(DossierEventSerializer(page, many=True).data)
