@@ -446,7 +446,21 @@ def _announcement_counts(items) -> dict[str, int]:
 Period = tuple[datetime.date, datetime.date]
 
 
-def _key(unit: Unit | None):
+@dataclass(frozen=True)
+class OwnDossiers:
+    """A scope of ``grouped_counts``: the dossiers, feedback and procedures of ``unit`` itself,
+    without those of its sub-units (a unit's own line among the sub-units it is ranked with)."""
+
+    unit: Unit
+
+    @property
+    def path(self) -> str:
+        return self.unit.path
+
+
+def _key(unit):
+    if isinstance(unit, OwnDossiers):
+        return ("own", unit.unit.pk)
     return None if unit is None else unit.pk
 
 
@@ -496,23 +510,23 @@ def grouped_counts(
     number of queries whatever the number of scopes, periods or dossiers.
 
     ``scopes``: units (each with its sub-units, by the unit tree's path; they may overlap, e.g. a
-    unit and its parent) or None for every unit; ``periods``: ``(date_from, date_to)`` pairs,
-    which may overlap (a month and its year); ``unit_ids`` limits every scope to those units (a
-    principal's read scope). Returns ``{(unit id or None, (date_from, date_to)): counts}`` with
-    the keys of ``counts()``. The catalogue is read as it stood on each period's last day
-    (``procedures.ProcedureFlags``); the versions announced in a period are judged against
+    unit and its parent), ``OwnDossiers(unit)`` for a unit without its sub-units, or None for every
+    unit; ``periods``: ``(date_from, date_to)`` pairs, which may overlap (a month and its year);
+    ``unit_ids`` limits every scope to those units (a principal's read scope). Returns ``{(unit id
+    or None, (date_from, date_to)): counts}`` with the keys of ``counts()`` (an ``OwnDossiers``
+    scope is keyed ``("own", unit id)``). The catalogue is read as it stood on each period's last
+    day (``procedures.ProcedureFlags``); the versions announced in a period are judged against
     ``today`` (a publication whose deadline is still ahead is not yet due).
 
-    The days are cut into segments at every period's first day and the day after its last, so
-    that each period is a run of whole segments. Queries: three for the rollups (dossier flows
-    and feedback grouped by unit and segment, stocks grouped by unit and day), one for the
-    catalogue versions (in force on a period's last day, or announced in a period), one for the
-    flags' history on those days and one for the receipts and payments per procedure, unit and
-    segment. Before them, one query reads the units in scope (their ids and paths): the rollups
-    are read by unit id, through an index on the unit, and grouped by unit id, never joined to
-    the unit table (see ``_limit``); seven queries in all. The database groups; the sums per
-    period and scope are made here over those rows (units × procedures × segments), never over
-    dossiers.
+    The days are cut into segments at every period's first day and the day after its last, so that
+    each period is a run of whole segments. Queries: three for the rollups (dossier flows and
+    feedback grouped by unit and segment, stocks grouped by unit and day), one for the catalogue
+    versions (in force on a period's last day, or announced in a period), one for the flags' history
+    on those days and one for the receipts and payments per procedure, unit and segment. Before
+    them, one query reads the units in scope (their ids and paths): the rollups are read by unit id,
+    through an index on the unit, and grouped by unit id, never joined to the unit table (see
+    ``_limit``); seven queries in all. The database groups; the sums per period and scope are made
+    here over those rows (units × procedures × segments), never over dossiers.
     """
     today = today or timezone.localdate()
     periods = list(dict.fromkeys(tuple(period) for period in periods))
@@ -526,7 +540,9 @@ def grouped_counts(
     first, last = min(start for start, _end in periods), max(end for _start, end in periods)
     ends = sorted({end for _start, end in periods})
 
-    def rows_in(path: str, scope: Unit | None) -> bool:
+    def rows_in(path: str, scope) -> bool:
+        if isinstance(scope, OwnDossiers):
+            return path == scope.path
         return scope is None or path.startswith(scope.path)
 
     cuts = sorted({start for start, _end in periods} | {end + ONE_DAY for _start, end in periods})
@@ -745,7 +761,7 @@ def index766_grouped(
     scopes = list(scopes)
     found = grouped_counts(scopes=scopes, periods=periods, unit_ids=unit_ids, today=today)
     configs = {year: configuration(year) for year in sorted({end.year for _start, end in periods})}
-    by_key = {_key(scope): scope for scope in scopes}
+    by_key = {_key(scope): scope.unit if isinstance(scope, OwnDossiers) else scope for scope in scopes}
     return {
         (key, period): score(values, configs[period[1].year], date_from=period[0], date_to=period[1], unit=by_key[key])
         for (key, period), values in found.items()
@@ -1078,12 +1094,14 @@ def ranked_units(units: list[Unit], parent: Unit | None) -> tuple[Unit | None, l
 @dataclass
 class RankedLine:
     """One unit of the table: its rank (ties share it; None without a total), the index of the
-    period and the totals of the months (None where nothing was counted)."""
+    period and the totals of the months (None where nothing was counted). ``own``: the line of
+    the table's scope itself, its own dossiers without its sub-units' (``ranking``)."""
 
     unit: Unit
     rank: int | None
     index: IndexResult
     months: list[Decimal | None]
+    own: bool = False
 
 
 @dataclass
@@ -1139,23 +1157,39 @@ def ranking(
     """The ministry-wide table of the national index (issue 12, item 3): the units of
     ``ranked_units(units, parent)`` by total over ``[date_from, date_to]`` (highest first, ties
     share a rank, units without a total last), each with its group points and the totals of the
-    months of ``trend_months``. ``unit_ids`` limits every figure to the units the reader may read.
+    months of ``trend_months``. When the ranked units are the scope's sub-units, the scope's own
+    dossiers (received by the scope itself, not by a sub-unit) are ranked among them as a line of
+    their own (``own``) when they count in the period or a month of the trend: a head of a unit
+    whose divisions hold no dossiers saw only dashes, and the unit's own figures only inside the
+    whole scope's. ``unit_ids`` limits every figure to the units the reader may read.
     A fixed number of queries whatever the number of units or months (one ``index766_grouped``:
     at most eight, nine when the period and its trend straddle two years' configurations)."""
     today = today or timezone.localdate()
     scope, ranked = ranked_units(units, parent)
     period = (date_from, date_to)
-    scopes = [scope, *[unit for unit in ranked if unit != scope]]
+    own = [OwnDossiers(scope)] if scope is not None and scope not in ranked else []
+    scopes = [scope, *[unit for unit in ranked if unit != scope], *own]
     months = trend_months(date_to, today=today)
     found = index766_grouped(scopes=scopes, periods=[period, *months], unit_ids=unit_ids, today=today)
     lines = [
         RankedLine(
             unit=unit,
             rank=None,
-            index=found[(unit.pk, period)],
-            months=[found[(unit.pk, month)].total for month in months],
+            index=found[(_key(unit), period)],
+            months=[found[(_key(unit), month)].total for month in months],
         )
         for unit in ranked
+    ] + [
+        RankedLine(
+            unit=item.unit,
+            rank=None,
+            index=found[(_key(item), period)],
+            months=[found[(_key(item), month)].total for month in months],
+            own=True,
+        )
+        for item in own
+        if found[(_key(item), period)].total is not None
+        or any(found[(_key(item), month)].total is not None for month in months)
     ]
     lines.sort(key=lambda line: (line.index.total is None, -(line.index.total or 0), line.unit.path))
     previous, rank = None, 0

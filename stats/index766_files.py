@@ -134,6 +134,11 @@ def index_xlsx(index: IndexResult) -> bytes:
         return _save(workbook)
 
 
+def _line_name(line) -> str:
+    """The unit's Vietnamese name; the scope's own line says it leaves out the sub-units."""
+    return f"{line.unit.name_vi} (hồ sơ của riêng đơn vị)" if line.own else line.unit.name_vi
+
+
 def ranking_xlsx(table: Ranking) -> bytes:
     """The ministry-wide table: sheet "Xếp hạng" (rank, unit, total, points earned and counted
     maximum, each group's points) and sheet "Theo tháng" (each unit's total month by month)."""
@@ -159,7 +164,7 @@ def ranking_xlsx(table: Ranking) -> bytes:
             *[f"Nhóm {group.code}: {GROUP_NAMES[group.code]} (tối đa {group.maximum})" for group in groups],
         ]
         _header(sheet, 5, headings)
-        rows = [(line.rank, line.unit.code, line.unit.name_vi, line.index) for line in table.lines]
+        rows = [(line.rank, line.unit.code, _line_name(line), line.index) for line in table.lines]
         rows.append((None, table.scope.code if table.scope else "", f"Chung: {_scope_name(table.scope)}", whole))
         for row, (rank, code, name, index) in enumerate(rows, 6):
             values = [
@@ -186,7 +191,7 @@ def ranking_xlsx(table: Ranking) -> bytes:
         _header(months, 3, ["Mã đơn vị", "Đơn vị", *table.month_labels])
         for row, line in enumerate(table.lines, 4):
             months.cell(row=row, column=1, value=line.unit.code)
-            months.cell(row=row, column=2, value=line.unit.name_vi)
+            months.cell(row=row, column=2, value=_line_name(line))
             for column, total in enumerate(line.months, 3):
                 months.cell(row=row, column=column, value=_number(total)).number_format = DECIMAL
         months.column_dimensions["B"].width = 45

@@ -472,23 +472,28 @@ class Index766UnitsView(Index766ReaderMixin, TemplateView):
             return xlsx_response(
                 ranking_xlsx(table), files766.filename("ranking", query["date_from"], query["date_to"], code)
             )
+        # The scope's own line has no link: the unit's index page counts its sub-units too.
         lines = [
             {
                 "line": line,
-                "link": index766_link("reports:index766", query, unit=line.unit.code),
+                "link": "" if line.own else index766_link("reports:index766", query, unit=line.unit.code),
                 "sub_link": (
                     index766_link("reports:index766-units", query, unit=line.unit.code)
-                    if any(each.parent_id == line.unit.pk for each in units)
+                    if not line.own and any(each.parent_id == line.unit.pk for each in units)
                     else ""
                 ),
+                "label": gettext("%(code)s (own)") % {"code": line.unit.code} if line.own else line.unit.code,
             }
             for line in table.lines
         ]
         chart = {
             "labels": table.month_labels,
             "series": [
-                {"code": line.unit.code, "totals": [None if total is None else float(total) for total in line.months]}
-                for line in table.lines
+                {
+                    "code": entry["label"],
+                    "totals": [None if total is None else float(total) for total in entry["line"].months],
+                }
+                for entry in lines
             ],
             "words": {"total": gettext("Total on 100")},
         }

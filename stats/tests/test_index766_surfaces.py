@@ -111,6 +111,26 @@ def test_the_page_ranks_links_and_draws_the_trend(client, office_staff, scores):
     assert "vendor/chart.js/chart.umd.min.js" in page and "cdn" not in page.lower()
 
 
+def test_the_head_sees_their_own_units_dossiers_as_a_line_of_their_own(client, head_a, scores, unit_a, unit_a1):
+    """QLD's head ranks QLD's divisions; QLD's own dossiers (4 on time) were only inside the
+    whole scope's line, and a unit whose divisions hold nothing read as a table of dashes."""
+    table = ranking(date_from=D(2026, 3, 1), date_to=D(2026, 3, 31), units=[unit_a, unit_a1], today=TODAY)
+    own = next(line for line in table.lines if line.own)
+    division = next(line for line in table.lines if not line.own)
+    assert own.unit == unit_a and division.unit == unit_a1
+    assert (own.index.indicator("2.1").numerator, own.index.indicator("2.1").denominator) == (4, 4)
+    assert (division.index.indicator("2.1").numerator, division.index.indicator("2.1").denominator) == (2, 4)
+    assert [line.rank for line in table.lines] == [1, 2] and table.lines[0].own  # all on time ranks first
+    assert (table.whole.indicator("2.1").numerator, table.whole.indicator("2.1").denominator) == (6, 8)
+
+    client.force_login(head_a)
+    page = client.get(UNITS_PAGE, MARCH).content.decode()
+    row = re.search(r'<tr id="unit-QLD-own">(.*?)</tr>', page, re.S)[1]
+    assert "Hồ sơ của riêng đơn vị" in row and str(own.index.total).replace(".", ",") in row
+    data = json.loads(re.search(r'<script id="index766-data" type="application/json">(.*?)</script>', page, re.S)[1])
+    assert [series["code"] for series in data["series"]][0] == "QLD (riêng đơn vị)"
+
+
 def test_the_page_shows_only_the_units_the_reader_may_read(client, head_a, officer_b, scores):
     client.force_login(head_a)
     page = client.get(UNITS_PAGE, MARCH).content.decode()
