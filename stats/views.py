@@ -486,6 +486,9 @@ class Index766UnitsView(Index766ReaderMixin, TemplateView):
             }
             for line in table.lines
         ]
+        # A unit with nothing counted in any month is left out of the chart (a legend entry without
+        # a line) and named under it instead.
+        drawn = [entry for entry in lines if any(total is not None for total in entry["line"].months)]
         chart = {
             "labels": table.month_labels,
             "series": [
@@ -493,7 +496,7 @@ class Index766UnitsView(Index766ReaderMixin, TemplateView):
                     "code": entry["label"],
                     "totals": [None if total is None else float(total) for total in entry["line"].months],
                 }
-                for entry in lines
+                for entry in drawn
             ],
             "words": {"total": gettext("Total on 100")},
         }
@@ -505,6 +508,7 @@ class Index766UnitsView(Index766ReaderMixin, TemplateView):
                 table=table,
                 lines=lines,
                 chart_data=chart,
+                chart_left_out=[entry["label"] for entry in lines if entry not in drawn],
                 coverage=coverage(query["date_from"], query["date_to"]),
                 scope_link=index766_link("reports:index766", query, unit=scope.code if scope is not None else None),
                 export_link=index766_link(

@@ -11,7 +11,10 @@
   if (!island || !canvas || typeof Chart === "undefined") return;
   const data = JSON.parse(island.textContent);
   const css = getComputedStyle(document.documentElement);
-  const palette = ["#0d6efd", "#198754", "#dc3545", "#fd7e14", "#6f42c1", "#20c997", "#d63384", "#6c757d", "#0dcaf0", "#ffc107"];
+  // Twelve distinguishable colours; past them the colours come back with another dash pattern, so
+  // no two units share a line style however many are drawn (the views leave out units with no data).
+  const palette = ["#0d6efd", "#198754", "#dc3545", "#fd7e14", "#6f42c1", "#20c997", "#d63384", "#6c757d", "#0dcaf0", "#b8860b", "#8b4513", "#000080"];
+  const dashes = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
   Chart.defaults.font.family = css.getPropertyValue("--bs-body-font-family") || Chart.defaults.font.family;
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation = window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : { duration: 400 };
@@ -21,7 +24,8 @@
       labels: data.labels,
       datasets: data.series.map(function (series, index) {
         const colour = palette[index % palette.length];
-        return { label: series.code, data: series.totals, borderColor: colour, backgroundColor: colour, spanGaps: false, tension: 0.2 };
+        const dash = dashes[Math.floor(index / palette.length) % dashes.length];
+        return { label: series.code, data: series.totals, borderColor: colour, backgroundColor: colour, borderDash: dash, spanGaps: false, tension: 0.2 };
       }),
     },
     options: {

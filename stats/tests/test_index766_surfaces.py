@@ -131,6 +131,31 @@ def test_the_head_sees_their_own_units_dossiers_as_a_line_of_their_own(client, h
     assert [series["code"] for series in data["series"]][0] == "QLD (riêng đơn vị)"
 
 
+def test_the_group_headings_do_not_promise_a_maximum_the_cells_contradict(client, office_staff, scores):
+    """The headings read "Nhóm 1 (18)" over cells "0,00 / 6": the cells give the maximum counted
+    (as the total does, docs/index766.md); the group's maximum by Decision 766 is in the tooltip."""
+    client.force_login(office_staff)
+    page = client.get(UNITS_PAGE, MARCH).content.decode()
+    head = re.search(r"<thead>(.*?)</thead>", page, re.S)[1]
+    headings = re.findall(r'<abbr title="([^"]*)">(Nhóm \S+?)</abbr>', head)
+    assert headings and headings[0][1] == "Nhóm 1" and all("(" not in text for _title, text in headings)
+    assert "tối đa 18 điểm; mỗi ô ghi điểm đạt / tối đa của các chỉ số được tính" in headings[0][0]
+    row = re.search(r'<tr id="unit-ATTP">(.*?)</tr>', page, re.S)[1]
+    assert re.search(r"\d / 6<", row)  # group 1: the maximum counted, as the note under the table says
+    assert 'id="ranking-note"' in page
+
+
+def test_the_trend_leaves_out_the_units_without_figures_and_names_them(client, office_staff, scores):
+    client.force_login(office_staff)
+    page = client.get(UNITS_PAGE, MARCH).content.decode()
+    data = json.loads(re.search(r'<script id="index766-data" type="application/json">(.*?)</script>', page, re.S)[1])
+    drawn = [series["code"] for series in data["series"]]
+    assert drawn == ["ATTP", "QLD"]  # the office has nothing in any month: no legend entry without a line
+    assert all(any(total is not None for total in series["totals"]) for series in data["series"])
+    note = re.search(r'<p[^>]*id="trend-left-out">(.*?)</p>', page, re.S)[1]
+    assert "Không vẽ vì không có số liệu tháng nào" in note and "VP" in note
+
+
 def test_the_page_shows_only_the_units_the_reader_may_read(client, head_a, officer_b, scores):
     client.force_login(head_a)
     page = client.get(UNITS_PAGE, MARCH).content.decode()
