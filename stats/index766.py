@@ -116,10 +116,8 @@ assert sum(indicator.points for indicator in INDICATORS) == HUNDRED, "the defaul
 
 # Why an indicator cannot be computed yet (its inputs are not recorded by the product).
 NOT_RECORDED = {
-    "2.2": _(
-        "Processing durations in working days are not recorded: the rollups have no working-day calendar "
-        "in the database to sum them set-based."
-    ),
+    # Said for users; why it is so (the rollups cannot sum working days set-based): docs/index766.md.
+    "2.2": _("Not computed yet: the system does not yet store each dossier's actual processing time."),
     "4.2b": _("Electronic certified copies are not recorded."),
 }
 

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from procedures.choices import OnlineService
 from procedures.models import Procedure
@@ -112,7 +113,13 @@ def test_2_2_is_not_available_with_its_reason(procedure, unit_a):
     item = index766(**MARCH, unit=unit_a, today=TODAY).indicator("2.2")
 
     assert (item.status, item.counted, item.numerator) == (NOT_AVAILABLE, False, None)
-    assert "working" in item.reason
+    # Said for users, not how the rollups are built ("bảng tổng hợp … cộng dồn theo tập hợp").
+    with translation.override("vi"):
+        reason = index766(**MARCH, unit=unit_a, today=TODAY).indicator("2.2").reason
+        assert str(reason) == "Chưa tính được: hệ thống chưa lưu thời gian xử lý thực tế của từng hồ sơ."
+    with translation.override("en"):
+        reason = index766(**MARCH, unit=unit_a, today=TODAY).indicator("2.2").reason
+        assert str(reason) == "Not computed yet: the system does not yet store each dossier's actual processing time."
 
 
 # --- Groups 3 and 3P: the catalogue as it stood on the period's last day ---------------------------
