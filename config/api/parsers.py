@@ -1,6 +1,8 @@
 """Request parsers of the API (a module of its own: DRF reads the parser setting while importing
 its views, which ``config.api`` itself imports)."""
 
+import json
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers, status
@@ -71,9 +73,27 @@ def _declared_length(parser_context) -> int:
         return 0
 
 
+def _readable(error: exceptions.ParseError) -> exceptions.ParseError:
+    """DRF's "JSON parse error - Expecting ',' delimiter: line 1 column 15 (char 14)", English
+    whatever the language, said in the reader's language with the decoder's position (line and
+    column from 1, as an editor counts them); DRF raises it while handling the decoder's error."""
+    cause = error.__context__
+    if isinstance(cause, json.JSONDecodeError):
+        return exceptions.ParseError(
+            _("The body is not valid JSON: the error is at line %(line)d, column %(column)d.")
+            % {"line": cause.lineno, "column": cause.colno}
+        )
+    if isinstance(cause, UnicodeDecodeError):
+        return exceptions.ParseError(
+            _("The body is not UTF-8 text: byte %(position)d cannot be read.") % {"position": cause.start + 1}
+        )
+    return exceptions.ParseError(_("The body is not valid JSON."))
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser that answers 413 to a body over Django's upload limit (DRF itself reads
-    any length) and 400, not 500, to bodies nested too deep to be ours or holding text the database
+    any length), says where a body that is not JSON goes wrong in the reader's language
+    (``_readable``), and answers 400, not 500, to bodies nested too deep to be ours or holding text the database
     cannot take (a NUL byte, a lone surrogate) in any key or value."""
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -82,6 +102,8 @@ class JSONParser(parsers.JSONParser):
             raise RequestTooLarge()
         try:
             data = super().parse(stream, media_type, parser_context)
+        except exceptions.ParseError as error:
+            raise _readable(error) from error
         except RecursionError:
             data = None
             too_deep = True

@@ -354,6 +354,35 @@ class TestBadBatches:
             "records": ["Mỗi lần gửi tối đa 1.000 hồ sơ; lần này có 1.001. Hãy chia thành nhiều lần gửi."]
         }
 
+    @pytest.mark.parametrize(
+        ("language", "detail"),
+        [
+            ("vi", "Nội dung gửi lên không phải JSON hợp lệ: lỗi ở dòng 2, cột 24."),
+            ("en", "The body is not valid JSON: the error is at line 2, column 24."),
+        ],
+    )
+    def test_a_body_that_is_not_json_is_refused_in_the_readers_language(
+        self, api_client, sync_user, procedure, language, detail
+    ):
+        # DRF said "JSON parse error - Expecting ',' delimiter: …" in English whatever the language.
+        body = '[{"MaHoSo": "X-1",\n  "TrangThaiHoSo": "2" "NgayTiepNhan": ""}]'  # a comma missing
+        _token, key = make_token(user=sync_user, name="vi", **_token_options("mcdt-byt"))
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE=language)
+        response = api_client.post(URL, body, content_type="application/json")
+
+        assert response.status_code == 400
+        assert (response.json()["code"], response.json()["detail"]) == ("parse_error", detail)
+        assert not Dossier.objects.exists()
+
+    def test_a_body_that_is_not_utf_8_says_which_byte(self, api_client, sync_user, procedure):
+        body = b'[{"MaHoSo": "H\xf4 s\xf5"}]'  # "Hô sõ" in Windows-1258
+        _token, key = make_token(user=sync_user, name="vi", **_token_options("mcdt-byt"))
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="vi")
+        response = api_client.post(URL, body, content_type="application/json")
+
+        assert response.status_code == 400
+        assert response.json()["detail"] == "Nội dung gửi lên không phải văn bản UTF-8: không đọc được byte thứ 15."
+
     def test_duplicate_codes_name_the_records(self, api):
         response = post(api, [portal_record("X-1"), portal_record("X-2"), portal_record("X-1")])
 
