@@ -433,8 +433,10 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
+        """Rows done, in percent of the file's rows (a finished file without rows: 100; a failed
+        file was never read: 0, never a "100%" that reads as done)."""
         if not self.total_rows:
-            return 100 if self.state in (self.State.DONE, self.State.FAILED) else 0
+            return 100 if self.state == self.State.DONE else 0
         return min(100, round(self.done_rows * 100 / self.total_rows))
 
     @property

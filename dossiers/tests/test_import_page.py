@@ -96,6 +96,22 @@ def test_a_file_that_cannot_be_read_fails_with_its_reason(client, office_staff, 
     assert job.state == "failed" and "lacks the required columns" in job.message
 
 
+def test_a_failed_file_is_shown_as_failed_not_as_a_full_progress_bar(
+    client, office_staff, django_capture_on_commit_callbacks
+):
+    client.force_login(office_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "x")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    job = ImportJob.objects.get()
+    page = client.get(f"/dossiers/imports/{job.pk}/").content.decode()
+
+    assert job.state == "failed"
+    # It read a red "100%" over "0 / 0 dòng" for a file that was never read.
+    assert 'class="progress"' not in page and "100%" not in page and "0 / 0" not in page
+    assert "Không nhập được tệp: không có dòng nào được ghi." in page and job.message in page
+
+
 def test_other_files_are_refused_on_the_form(client, office_staff):
     client.force_login(office_staff)
 
