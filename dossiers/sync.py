@@ -1106,6 +1106,20 @@ def _plan_existing(
 ) -> tuple[str, _Write | None]:
     """``dossier``: the held row's values as attributes (``_held``), changed in place for an update."""
     source, now = batch.source, batch.now
+    if not dossier.source_system and not adopt_local:
+        # Received in the tracker itself: no system owns it, so "not sent by <source>" misled.
+        raise RecordRejected(
+            {
+                "code": [
+                    _(
+                        "Dossier %(code)s was received in TTHC Tracker itself (at the one-stop desk), not sent by a "
+                        "system; it can only be changed there."
+                    )
+                    % {"code": dossier.code}
+                ]
+            },
+            status=403,
+        )
     if dossier.source_system != source and not (adopt_local and not dossier.source_system):
         raise RecordRejected(
             {

@@ -309,6 +309,11 @@ class TestOwnership:
         result = post(api, [portal_record(dossier.code)]).json()["results"][0]
 
         assert result["status"] == 403
+        # It said "was not sent by mcdt-byt; only its own system may change it", as if another system owned it.
+        assert result["errors"]["code"] == [
+            f"Dossier {dossier.code} was received in TTHC Tracker itself (at the one-stop desk), not sent by a "
+            "system; it can only be changed there."
+        ]
 
     def test_a_token_scoped_to_another_unit_gets_403_per_record(self, api_client, sync_user, unit_b, procedure):
         _token, key = make_token(user=sync_user, name="b", units=[unit_b], **_token_options("mcdt", all_units=False))
