@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from config.spreadsheets import neutralise_workbook
+from config.spreadsheets import format_dates, neutralise_workbook
 from units.models import Unit
 
 from .models import Dossier, Reconciliation
@@ -234,33 +236,86 @@ def reconciliation_create(*, uploaded, unit: Unit, date_from, date_to, by) -> Re
     )
 
 
-FIELD_LABELS = {"status": "TrangThaiHoSo", "appointment_date": "NgayHenTra", "ended_on": "NgayKetThucXuLy"}
+# What disagrees, named for people, with the portal's column it comes from.
+PORTAL_COLUMNS = {"status": "TrangThaiHoSo", "appointment_date": "NgayHenTra", "ended_on": "NgayKetThucXuLy"}
+FIELD_LABELS = {
+    "status": gettext_lazy("Dossier status (portal code)"),
+    "appointment_date": gettext_lazy("Appointment date"),
+    "ended_on": gettext_lazy("Date processing ended"),
+}
+DATE_FIELDS = ("appointment_date", "ended_on")
+
+
+def _date(value):
+    """A stored ISO date (``reconcile`` keeps the result as JSON) as a date; other values as they are."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) and value else value
+
+
+def shown(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` for a page or a file: dates as ``datetime.date`` and each difference with its
+    Vietnamese-first ``label`` and the portal's column name (``column``)."""
+    return {
+        **result,
+        "disagreements": [
+            {
+                **item,
+                "differences": [
+                    {
+                        **each,
+                        "label": FIELD_LABELS[each["field"]],
+                        "column": PORTAL_COLUMNS[each["field"]],
+                        **(
+                            {"portal": _date(each["portal"]), "ours": _date(each["ours"])}
+                            if each["field"] in DATE_FIELDS
+                            else {}
+                        ),
+                    }
+                    for each in item["differences"]
+                ],
+            }
+            for item in result["disagreements"]
+        ],
+        "missing_here": [{**item, "received_on": _date(item["received_on"])} for item in result["missing_here"]],
+        "missing_on_portal": [
+            {**item, "received_on": _date(item["received_on"])} for item in result["missing_on_portal"]
+        ],
+    }
 
 
 def reconciliation_workbook(reconciliation: Reconciliation) -> bytes:
-    """The result as an .xlsx file: one sheet per finding, Vietnamese headings."""
-    result = reconciliation.result
+    """The result as an .xlsx file: one sheet per finding, Vietnamese headings (the portal's column
+    name after each), dates as Excel dates shown ``DD/MM/YYYY`` (``config.spreadsheets``)."""
+    result = shown(reconciliation.result)
     workbook = Workbook()
     bold = Font(bold=True)
     sheet = workbook.active
     sheet.title = "Lệch thông tin"
-    sheet.append(["Dòng", "Mã hồ sơ", "Thông tin", "Trên Cổng DVCQG", "Tại hệ thống"])
-    for item in result["disagreements"]:
-        for difference in item["differences"]:
-            sheet.append(
-                [item["row"], item["code"], FIELD_LABELS[difference["field"]], difference["portal"], difference["ours"]]
-            )
+    sheet.append(["Dòng", "Mã hồ sơ", "Thông tin", "Cột trên Cổng", "Trên Cổng DVCQG", "Tại hệ thống"])
+    with translation.override("vi"):
+        for item in result["disagreements"]:
+            for difference in item["differences"]:
+                sheet.append(
+                    [
+                        item["row"],
+                        item["code"],
+                        str(difference["label"]),
+                        difference["column"],
+                        difference["portal"],
+                        difference["ours"],
+                    ]
+                )
     missing_here = workbook.create_sheet("Thiếu tại hệ thống")
-    missing_here.append(["Dòng", "Mã hồ sơ", "TrangThaiHoSo", "Ngày tiếp nhận"])
+    missing_here.append(["Dòng", "Mã hồ sơ", "Trạng thái (TrangThaiHoSo)", "Ngày tiếp nhận"])
     for item in result["missing_here"]:
         missing_here.append([item["row"], item["code"], item["status"], item["received_on"]])
     missing_portal = workbook.create_sheet("Thiếu trên Cổng DVCQG")
-    missing_portal.append(["Mã hồ sơ", "TrangThaiHoSo", "Ngày tiếp nhận"])
+    missing_portal.append(["Mã hồ sơ", "Trạng thái (TrangThaiHoSo)", "Ngày tiếp nhận"])
     for item in result["missing_on_portal"]:
         missing_portal.append([item["code"], item["status"], item["received_on"]])
     for each in workbook.worksheets:
         for cell in each[1]:
             cell.font = bold
+        format_dates(each)
     neutralise_workbook(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -658,13 +658,9 @@ class ReconciliationView(LoginRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        result = self.object.result
-        labels = {"status": "TrangThaiHoSo", "appointment_date": "NgayHenTra", "ended_on": "NgayKetThucXuLy"}
+        result = reconciliation_service.shown(self.object.result)
         context.update(
-            disagreements=[
-                {**item, "differences": [{**each, "label": labels[each["field"]]} for each in item["differences"]]}
-                for item in result["disagreements"][: self.rows_shown]
-            ],
+            disagreements=result["disagreements"][: self.rows_shown],
             missing_here=result["missing_here"][: self.rows_shown],
             missing_on_portal=result["missing_on_portal"][: self.rows_shown],
             rows_shown=self.rows_shown,

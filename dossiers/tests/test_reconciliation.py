@@ -1,5 +1,6 @@
 """Reconciliation with the portal's list: missing on either side, disagreements, links, Excel."""
 
+import datetime
 import io
 
 import pytest
@@ -98,9 +99,35 @@ def test_the_result_exports_to_excel(client, office_staff, unit_a, held):
 
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["Lệch thông tin", "Thiếu tại hệ thống", "Thiếu trên Cổng DVCQG"]
-    rows = list(workbook["Lệch thông tin"].iter_rows(values_only=True))
-    assert rows[1] == (3, "P-2", "TrangThaiHoSo", 9, 4)
-    assert list(workbook["Thiếu tại hệ thống"].iter_rows(values_only=True))[1][1] == "P-9"
+    sheet = workbook["Lệch thông tin"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1] == (3, "P-2", "Trạng thái hồ sơ (mã trên Cổng)", "TrangThaiHoSo", 9, 4)
+    # Dates are Excel dates shown dd/mm/yyyy (they were written as the text "2025-11-12").
+    assert rows[2] == (
+        3,
+        "P-2",
+        "Ngày hẹn trả",
+        "NgayHenTra",
+        datetime.datetime(2025, 11, 12),
+        datetime.datetime(2025, 11, 11),
+    )
+    assert rows[3][2:] == ("Ngày kết thúc xử lý", "NgayKetThucXuLy", datetime.datetime(2025, 11, 10), None)
+    assert (sheet["E3"].is_date, sheet["E3"].number_format) == (True, "DD/MM/YYYY")
+    missing = workbook["Thiếu tại hệ thống"]
+    assert list(missing.iter_rows(values_only=True))[1][1:] == ("P-9", 4, datetime.datetime(2025, 11, 6))
+    assert missing["D2"].number_format == "DD/MM/YYYY"
+    assert workbook["Thiếu trên Cổng DVCQG"]["C2"].is_date
+
+
+def test_the_page_names_the_portals_columns_in_vietnamese(client, office_staff, unit_a, held):
+    client.force_login(office_staff)
+    client.cookies["django_language"] = "vi"
+    page = client.get(post(client, unit_a)["Location"]).content.decode()
+
+    # The headings read the portal's raw names (TrangThaiHoSo, NgayKetThucXuLy) only.
+    assert "Ngày kết thúc xử lý" in page and "<code>NgayKetThucXuLy</code>" in page
+    assert page.count("Trạng thái (mã trên Cổng)") == 2 and "Trạng thái hồ sơ (mã trên Cổng)" in page
+    assert "12/11/2025" in page and "2025-11-12" not in page
 
 
 def test_a_file_without_the_needed_columns_is_refused(client, office_staff, unit_a):
