@@ -47,7 +47,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from config.bulk import collection_paused
 from procedures.models import Procedure
 from units.access import Access
-from workdays.calendar import FIRST_YEAR, LAST_YEAR
+from workdays.calendar import LAST_DATED_YEAR, in_dated_range, out_of_range_message
 
 from . import codes, services, sync
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome
@@ -386,10 +386,8 @@ def _procedure_code(value: Any) -> str:
 
 
 def _in_calendar(day: datetime.date) -> None:
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ValueError(
-            _("Dates must fall between %(first)d and %(last)d.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
-        )
+    if not in_dated_range(day):
+        raise ValueError(out_of_range_message())
 
 
 def parse_datetime(value: Any) -> datetime.datetime:
@@ -769,7 +767,7 @@ _RECEIVED, _REQUESTED, _ARRIVED, _REAPPOINTED, _ENDED, _RETURNED, _RATED = (
     EventKind.RATED,
 )
 _OUTCOMES_NEEDING_NOTE = frozenset({str(Outcome.REFUSED), str(Outcome.STOPPED)})
-_LAST_SYNC_YEAR = LAST_YEAR - 1  # ``sync.parse_when``'s last year
+_LAST_SYNC_YEAR = LAST_DATED_YEAR  # ``sync.parse_when``'s last year
 
 
 def parsed_record(record: DossierRecord, *, index: int) -> "sync.SyncRecord | None":

@@ -26,7 +26,7 @@ from config.exceptions import ConflictError
 from config.text import clean_text, normalise_phone
 from procedures.models import Procedure
 from units.models import Unit
-from workdays.calendar import FIRST_YEAR, LAST_YEAR, get_calendar
+from workdays.calendar import get_calendar, in_dated_range, out_of_range_message
 from workdays.models import CalendarOverride
 from workdays.services import calendar_override_mark_applied
 
@@ -79,10 +79,8 @@ def _validate_at(at: datetime.datetime | None, *, field: str = "at") -> datetime
 
 def _validate_in_calendar(day: datetime.date, *, field: str) -> None:
     """Deadlines can only be counted on the years the working-day calendar covers."""
-    if not FIRST_YEAR <= day.year <= LAST_YEAR - 1:
-        raise ValidationError(
-            {field: _("Dates must lie between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR - 1}}
-        )
+    if not in_dated_range(day):
+        raise ValidationError({field: out_of_range_message()})
 
 
 def _validate_applicant(applicant: Applicant) -> Applicant:

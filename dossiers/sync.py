@@ -54,7 +54,7 @@ from config.numbers import number_text
 from procedures.models import Procedure, ProcedureVersion
 from units.access import access_for_user
 from units.models import Unit
-from workdays.calendar import FIRST_YEAR, LAST_YEAR, OutOfCalendarRange, get_calendar
+from workdays.calendar import OutOfCalendarRange, get_calendar, in_dated_range, out_of_range_message
 
 from . import codes, services
 from .backdating import (
@@ -412,10 +412,8 @@ def parse_when(value: Any, *, naive_iso: bool = False) -> datetime.datetime:
             )
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-    if not FIRST_YEAR <= parsed.year <= LAST_YEAR - 1:
-        raise ValueError(
-            _("Dates must lie between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR - 1}
-        )
+    if not in_dated_range(parsed):
+        raise ValueError(out_of_range_message())
     return parsed
 
 
@@ -433,7 +431,7 @@ def parse_day(value: Any) -> datetime.date:
             day = datetime.datetime.strptime(text, format_).date()
         except ValueError:
             continue
-        if FIRST_YEAR <= day.year <= LAST_YEAR - 1:
+        if in_dated_range(day):
             return day
         break
     raise ValueError(_("“%(value)s” is not a date; use 2025-11-10 or 10/11/2025.") % {"value": text[:40]})

@@ -29,7 +29,7 @@ from dossiers.selectors import public_address
 from notifications.services import Recipient, message_enqueue
 from procedures.models import Procedure
 from units.models import Unit
-from workdays.calendar import FIRST_YEAR, LAST_YEAR
+from workdays.calendar import in_dated_range, out_of_range_message
 
 from .choices import TOPIC_CLASSIFICATION, Action, Classification, EventKind, Source, Topic
 from .deadlines import FeedbackState, allowed_actions, derive_state
@@ -59,10 +59,8 @@ def _validate_at(at: datetime.datetime | None) -> datetime.datetime:
         raise ValidationError({"at": _("Give the time with its time zone, e.g. 2025-11-03T10:00:00+07:00.")})
     if at > now + FUTURE_TOLERANCE:
         raise ValidationError({"at": _("This time lies in the future.")})
-    if not FIRST_YEAR <= local_date(at).year <= LAST_YEAR - 1:
-        raise ValidationError(
-            {"at": _("Dates must lie between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR - 1}}
-        )
+    if not in_dated_range(local_date(at)):
+        raise ValidationError({"at": out_of_range_message()})
     return at
 
 

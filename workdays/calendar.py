@@ -23,15 +23,34 @@ import holidays
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2099
+# The last year a dossier's dates (receipt, steps, a new appointment date) may lie in: a deadline
+# counted from a date runs on into the next year, which the calendar must still cover. Every door
+# (API, sync, import, pages) checks dates against FIRST_YEAR–LAST_DATED_YEAR and says so with
+# ``out_of_range_message``.
+LAST_DATED_YEAR = LAST_YEAR - 1
 VERSION_CACHE_KEY = "tthc:workdays:version"
 VERSION_CHECK_SECONDS = 1.0
 
 
 class OutOfCalendarRange(ValueError):
     """A date outside the years the calendar covers."""
+
+
+def in_dated_range(day: datetime.date) -> bool:
+    """Whether a dossier's date may lie on ``day`` (FIRST_YEAR to LAST_DATED_YEAR)."""
+    return FIRST_YEAR <= day.year <= LAST_DATED_YEAR
+
+
+def out_of_range_message() -> str:
+    """What a person is told about a dossier's date outside FIRST_YEAR–LAST_DATED_YEAR, with why."""
+    return _(
+        "Dates must lie between %(first)s and %(last)s: the working-day calendar ends with %(calendar)s, "
+        "and a deadline counted from a date may end in the next year."
+    ) % {"first": FIRST_YEAR, "last": LAST_DATED_YEAR, "calendar": LAST_YEAR}
 
 
 @functools.cache

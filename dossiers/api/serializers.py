@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from config.api import CodeRelatedField, StrictInput
 from procedures.models import Procedure
-from workdays.calendar import FIRST_YEAR, LAST_YEAR
+from workdays.calendar import in_dated_range, out_of_range_message
 
 from .. import codes, selectors
 from ..choices import Action, ApplicantKind, Channel, Outcome, Timeliness
@@ -23,11 +23,10 @@ def _max_length(field_name: str) -> int:
 
 
 def within_calendar(value):
-    """Deadlines are counted on the working-day calendar, which covers FIRST_YEAR to LAST_YEAR only."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise serializers.ValidationError(
-            _("Give a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
-        )
+    """Deadlines are counted on the working-day calendar: a dossier's date lies in FIRST_YEAR to
+    LAST_DATED_YEAR (``workdays.calendar``), the range and words the services use too."""
+    if not in_dated_range(value):
+        raise serializers.ValidationError(out_of_range_message())
 
 
 class OffsetDateTimeField(serializers.DateTimeField):

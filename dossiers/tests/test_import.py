@@ -866,7 +866,6 @@ class TestOneParse:
         "re-appointment without its reason": dossier_row(
             "HCM-0206", reappointed_at="13/02/2026 10:00", reappointed_date="20/02/2026"
         ),
-        "the calendar's last year": dossier_row("HCM-0207", received_at="12/02/2099 10:00"),
         "supplement arriving before its request": dossier_row(
             "HCM-0208",
             supplement_requested_at="16/02/2026 09:00",
@@ -903,6 +902,19 @@ class TestOneParse:
         records, _procedures = self.records(tmp_path, self.LEFT_TO_THE_SERVICE)
         for index, (name, record) in enumerate(zip(self.LEFT_TO_THE_SERVICE, records, strict=True)):
             assert importing.parsed_record(record, index=index) is None, name
+
+    def test_a_date_in_the_calendars_last_year_is_refused_as_the_api_and_sync_word_it(self, tmp_path, procedure):
+        # 2099 went on to the service, which said "between 2000 and 2098"; 2100 was refused here
+        # with "between 2000 and 2099". One range and one sentence now (workdays.calendar).
+        from dossiers.tests.test_api import RANGE
+
+        rows = [
+            dossier_row("HCM-0207", received_at="12/02/2099 10:00"),
+            dossier_row("HCM-0209", received_at="12/02/2100 10:00"),
+        ]
+        stdout, _error = run_failing(write_csv(tmp_path / "late.csv", rows, columns=columns_of(rows)))
+
+        assert stdout == summary(0, 0, 2) + f"row 2: received_at: {RANGE}\nrow 3: received_at: {RANGE}\n"
 
     def test_their_errors_are_the_service_s(self, tmp_path, procedure):
         rows = [

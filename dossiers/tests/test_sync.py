@@ -388,6 +388,13 @@ class TestBadBatches:
         assert response.status_code == 400
         assert response.json()["detail"] == "Nội dung gửi lên không phải văn bản UTF-8: không đọc được byte thứ 15."
 
+    def test_a_date_past_the_last_dated_year_is_refused_as_the_api_and_import_word_it(self, api):
+        from dossiers.tests.test_api import RANGE
+
+        result = post(api, [portal_record(NgayTiepNhan="20990105100000")]).json()["results"][0]
+
+        assert result["outcome"] == "rejected" and result["errors"]["received_at"] == [RANGE]
+
     def test_duplicate_codes_name_the_records(self, api):
         response = post(api, [portal_record("X-1"), portal_record("X-2"), portal_record("X-1")])
 
