@@ -40,7 +40,9 @@ moved past the last id, and the tables are vacuumed and analysed.
 * ``nightly``: the nightly run of one day (``stats_nightly``, yesterday), with 1 unit group, and
   with ``--groups`` groups (the longest group's chunk is what that many workers would wait for);
 * the dossier list page (``/dossiers/``) as the ministry office, first page and two filtered pages,
-  through Django's test client; and the paginator's ``COUNT`` of each alone;
+  through Django's test client; the count its paginator runs, alone (``BoundedPaginator``: at
+  most ``TTHC_LIST_COUNT_LIMIT`` + 1 rows, config/pagination.py); and, apart and labelled so, the
+  exact ``COUNT(*)`` of the same filters, which the page no longer runs (what it cost before);
 * Form 06 of last calendar year grouped by unit: ``stats.selectors.form06`` and the page;
 * the national index of last calendar year: ``stats.index766.index766`` for the ministry and for
   its largest unit, and the ministry's index page.
@@ -48,7 +50,9 @@ moved past the last id, and the tables are vacuumed and analysed.
 The results go to ``bench/results/scale-<dossiers>-<UTC time>.json`` with the date, commit and load
 average; the model keeps each measure's fastest run of a size.
 ``--model`` reads every such file, fits ``t = a·n^b`` by least squares on ``log t`` against
-``log n`` for each measure, and predicts it at ``--target`` dossiers (100,000,000) with
+``log n`` for each measure, and predicts it at ``--target`` dossiers (100,000,000) — by that fit,
+by the largest size grown with the exponent of the last step alone, and by the straight line
+through the two largest sizes — with
 ``--workers`` Celery workers (8): a backfill's chunks spread over the workers
 (``ceil(chunks / workers)`` rounds of the median chunk), the nightly run in ``--groups`` unit groups
 (its longest chunk), and the reports read from a replica (same time; off the primary). It reads
@@ -311,6 +315,7 @@ def measure(repeat: int, groups: int) -> dict:
     from django.test import Client
     from django.utils import timezone
 
+    from config.pagination import BoundedPaginator
     from dossiers.filtersets import DossierFilterSet
     from dossiers.models import Dossier
     from dossiers.selectors import dossiers_visible_to
@@ -331,7 +336,7 @@ def measure(repeat: int, groups: int) -> dict:
 
     def note(name: str, value: float, extra: str = "") -> None:
         seconds[name] = value
-        print(f"  {name}: {value:.3f} s{extra}", flush=True)
+        print(f"  {name}: {value:.4f} s{extra}", flush=True)  # 4 places: a bounded count takes about 1 ms
 
     info = describe(connection)
     print(f"{info['dossiers']:,} dossiers, {info['events']:,} events, {info['intervals']:,} intervals, "
@@ -397,10 +402,16 @@ def measure(repeat: int, groups: int) -> dict:
         assert filterset.is_valid(), filterset.errors
         counted = {}
 
-        def count(filterset=filterset, counted=counted):
+        def bounded(filterset=filterset, counted=counted):
+            counted["bounded"] = BoundedPaginator(filterset.qs, 50).count
+
+        def exact(filterset=filterset, counted=counted):
             counted["rows"] = filterset.qs.count()
 
-        note(f"dossier list COUNT, {label}", median_of(repeat, count)[0], f" ({counted['rows']:,} rows)")
+        note(f"dossier list count as the page runs it (bounded), {label}", median_of(repeat, bounded)[0],
+             f" ({counted['bounded']:,} rows: at most {settings.TTHC_LIST_COUNT_LIMIT:,} + 1)")  # fmt: skip
+        note(f"dossier list exact COUNT(*) (the page no longer runs it), {label}", median_of(repeat, exact)[0],
+             f" ({counted['rows']:,} rows)")  # fmt: skip
         detail["list_counts"][label] = counted["rows"]
 
     note(
@@ -474,6 +485,14 @@ def last_step(points: list[tuple[float, float]]) -> float:
     return math.log(max(t2, 1e-6) / max(t1, 1e-6)) / math.log(n2 / n1)
 
 
+def by_last_step(points: list[tuple[float, float]], target: float) -> float:
+    """The largest size's time grown to ``target`` with the last step's exponent: when the last
+    step grew faster than the fit over every size (a cost that fitted in memory at the small sizes
+    and no longer does), the fit underestimates and this does not."""
+    n, t = max(points)
+    return t * (target / n) ** last_step(points)
+
+
 def where(name: str) -> str:
     if name.startswith(("Form 06", "index 766")):
         return "replica"
@@ -516,6 +535,7 @@ def model(paths: list[Path], *, target: int, workers: int, json_path: str | None
             "b": b,
             "last_step_b": last_step(points),
             "predicted": a * target**b,
+            "by_last_step": by_last_step(points, target),
             "linear": linear(points, target),
             "runs_on": where(name),
         })  # fmt: skip
@@ -527,7 +547,8 @@ def model(paths: list[Path], *, target: int, workers: int, json_path: str | None
         points = [(r["dossiers"], r[key] / 1e9) for r in reports]
         a, b = fit(points)
         rows.append({"measure": name, "seconds": [t for _n, t in points], "a": a, "b": b,
-                     "last_step_b": last_step(points), "predicted": a * target**b, "linear": linear(points, target),
+                     "last_step_b": last_step(points), "predicted": a * target**b,
+                     "by_last_step": by_last_step(points, target), "linear": linear(points, target),
                      "runs_on": "primary and each replica"})  # fmt: skip
     by_name = {row["measure"]: row for row in rows}
     chunk = by_name["backfill, one chunk (median)"]["predicted"]
@@ -535,10 +556,14 @@ def model(paths: list[Path], *, target: int, workers: int, json_path: str | None
         f"backfill of {chunks} month chunks over {workers} workers ({rounds} rounds of the median chunk)": (
             rounds * chunk
         ),
+        "the same backfill, last step's exponent": rounds * by_name["backfill, one chunk (median)"]["by_last_step"],
         "the same backfill, linear bound": rounds * by_name["backfill, one chunk (median)"]["linear"],
         f"nightly run, one day, {groups} unit groups over {workers} workers (its longest chunk)": by_name[
             f"nightly run, one day, {groups} unit groups: longest chunk"
         ]["predicted"],
+        "the same nightly run, last step's exponent": by_name[
+            f"nightly run, one day, {groups} unit groups: longest chunk"
+        ]["by_last_step"],
         "the same nightly run, linear bound": by_name[f"nightly run, one day, {groups} unit groups: longest chunk"][
             "linear"
         ],
@@ -552,14 +577,16 @@ def model(paths: list[Path], *, target: int, workers: int, json_path: str | None
     print()
     header = " | ".join(f"{n / 1e6:g}M" for n in sizes)
     print(
-        f"| measure | {header} | b | b, last step | a·n^b at {target / 1e6:g}M | linear at {target / 1e6:g}M "
+        f"| measure | {header} | b | b, last step | a·n^b at {target / 1e6:g}M "
+        f"| last step at {target / 1e6:g}M | linear at {target / 1e6:g}M "
         "| runs on |"
     )
-    print(f"|---|{'---:|' * len(sizes)}---:|---:|---:|---:|---|")
+    print(f"|---|{'---:|' * len(sizes)}---:|---:|---:|---:|---:|---|")
     for row in rows:
-        values = " | ".join(f"{value:.3f}" for value in row["seconds"])
+        values = " | ".join(f"{value:.4f}" if value < 0.01 else f"{value:.3f}" for value in row["seconds"])
         print(
             f"| {row['measure']} | {values} | {row['b']:.2f} | {row['last_step_b']:.2f} | {row['predicted']:.2f} "
+            f"| {row['by_last_step']:.2f} "
             f"| {row['linear']:.2f} "
             f"| {row['runs_on']} |"
         )
