@@ -2,9 +2,10 @@
 
 Django's paginator runs an exact ``SELECT COUNT(*)`` over everything a list matches, on every
 visit. For the Government Office's dossier list that is every dossier in the country: 0.3 s at
-5 million, about 6 s predicted at 100 million, on the primary (docs/scaling.md, "Where it breaks
-first"). Nobody pages through ten thousand rows; they narrow the filters. So a bounded list counts
-at most ``limit + 1`` matching rows, in one query::
+5 million, about 6 s predicted at 100 million, on the primary (docs/scaling.md, "Measured
+points", before the fixes; this count took 1.1 ms at every size measured since). Nobody pages
+through ten thousand rows; they narrow the filters. So a bounded list counts at most
+``limit + 1`` matching rows, in one query::
 
     SELECT COUNT(*) FROM (SELECT id FROM … WHERE … LIMIT limit + 1) subquery
 
