@@ -755,12 +755,13 @@ def parse_record(
 
     # The status code the source reports must be the one its steps lead to.
     kinds = {step.kind for step in steps}
+    # A date refused above (its year, its format) was sent: it is not also said to be missing.
     if status is not None and not errors.errors.get("status"):
-        if status == 10 and EventKind.ENDED not in kinds:
+        if status == 10 and EventKind.ENDED not in kinds and "ended_at" not in errors.errors:
             errors.add(
                 "status", _("Status 10 (result returned) needs the end of processing (ended_at, NgayKetThucXuLy).")
             )
-        if status == 10 and EventKind.RETURNED not in kinds:
+        if status == 10 and EventKind.RETURNED not in kinds and "returned_at" not in errors.errors:
             errors.add(
                 "returned_at", _("Status 10 (result returned) needs the time the result was returned (NgayTra).")
             )

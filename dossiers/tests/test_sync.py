@@ -243,6 +243,18 @@ class TestRejected:
         assert "Status 10 (result returned) needs the end of processing" in result["errors"]["status"][0]
         assert not Dossier.objects.exists()
 
+    def test_status_10_with_dates_out_of_range_names_only_the_dates(self, api):
+        # The end and the return were sent, in 2099: each is refused for its year, and the status
+        # is not also said to lack them (that told the sender to add columns it had filled in).
+        response = post(
+            api, [portal_record(TrangThaiHoSo="10", NgayKetThucXuLy="20990107150000", NgayTra="20990110090000")]
+        )
+
+        errors = response.json()["results"][0]["errors"]
+        assert len(errors["ended_at"]) == 1 and "2098" in errors["ended_at"][0]
+        assert errors["returned_at"] == errors["ended_at"]
+        assert "status" not in errors
+
     def test_a_status_that_does_not_match_the_steps_is_rejected(self, api):
         response = post(api, [portal_record(TrangThaiHoSo="5")])
 
