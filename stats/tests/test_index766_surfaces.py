@@ -145,6 +145,16 @@ def test_the_group_headings_do_not_promise_a_maximum_the_cells_contradict(client
     assert 'id="ranking-note"' in page
 
 
+def test_a_unit_with_nothing_counted_shows_a_dash_for_its_points_as_for_its_groups(client, office_staff, scores):
+    """The office counts nothing in March: its line read "— 0 / 0 — — …", a score of zero out of zero."""
+    client.force_login(office_staff)
+    page = client.get(UNITS_PAGE, MARCH).content.decode()
+    row = re.search(r'<tr id="unit-VPB">(.*?)</tr>', page, re.S)[1]
+    cells = [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert "0 / 0" not in cells
+    assert cells[-7:] == ["—"] * 7  # points / max. and the six groups
+
+
 def test_the_trend_leaves_out_the_units_without_figures_and_names_them(client, office_staff, scores):
     client.force_login(office_staff)
     page = client.get(UNITS_PAGE, MARCH).content.decode()
