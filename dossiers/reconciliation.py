@@ -76,9 +76,10 @@ def _day(value: str) -> datetime.date | None:
     raise ValueError(value)
 
 
-def read_portal_csv(content: bytes) -> tuple[list[PortalRow], list[str]]:
-    """The rows of the portal's CSV export, and the problems of the rows that cannot be read
-    (one message per unreadable cell, naming the column as the header spells it and the value).
+def read_portal_csv(content: bytes) -> tuple[list[PortalRow], list[str], set[str]]:
+    """The rows of the portal's CSV export, the problems of the rows that cannot be read
+    (one message per unreadable cell, naming the column as the header spells it and the value),
+    and the dossier codes of those unreadable rows: they are on the portal's list all the same.
 
     UTF-8 (with or without Excel's byte-order mark), comma or semicolon; the header names the
     columns (``MaHoSo``, ``TrangThaiHoSo``, ``NgayTiepNhan``, ``NgayHenTra``, ``NgayKetThucXuLy``
@@ -102,7 +103,7 @@ def read_portal_csv(content: bytes) -> tuple[list[PortalRow], list[str]]:
         raise ValidationError({"file": _("The header needs at least MaHoSo and TrangThaiHoSo (or code and status).")})
     # Problems name the column as the file's header spells it, and the value as it was written.
     spelled = {name: cell.strip() for name, cell in zip(names, header, strict=False) if name}
-    rows, problems = [], []
+    rows, problems, unread_codes = [], [], set()
     for number, cells in enumerate(reader, start=2):
         if number > MAX_ROWS + 1:
             raise ValidationError({"file": _("At most %(max)d rows per file.") % {"max": MAX_ROWS}})
@@ -130,6 +131,8 @@ def read_portal_csv(content: bytes) -> tuple[list[PortalRow], list[str]]:
                 % {"row": number, "column": spelled[name], "value": text[:40]}
                 for name, text in unreadable
             )
+            if code:
+                unread_codes.add(code)
             continue
         row = PortalRow(
             row=number,
@@ -143,7 +146,7 @@ def read_portal_csv(content: bytes) -> tuple[list[PortalRow], list[str]]:
             problems.append(_("row %(row)d: no dossier code.") % {"row": number})
             continue
         rows.append(row)
-    return rows, problems
+    return rows, problems, unread_codes
 
 
 def _same_status(portal: int | None, ours: int) -> bool:
@@ -152,13 +155,22 @@ def _same_status(portal: int | None, ours: int) -> bool:
     return portal == ours or (portal in OPEN_PROCESSING_STATUSES and ours == 4)
 
 
-def reconcile(*, unit: Unit, date_from: datetime.date, date_to: datetime.date, rows: list[PortalRow]) -> dict[str, Any]:
+def reconcile(
+    *,
+    unit: Unit,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    rows: list[PortalRow],
+    also_listed: set[str] = frozenset(),
+) -> dict[str, Any]:
     """Compare the portal's ``rows`` with our dossiers of ``unit`` (and its sub-units) received
     from ``date_from`` to ``date_to``; returns the result as plain data (stored as JSON).
 
     ``missing_here``: portal rows we do not hold at all; ``missing_on_portal``: our dossiers of the
     unit and period the portal does not list; ``disagreements``: dossiers on both sides whose
-    status, appointment date or end date differ. Two queries whatever the number of rows.
+    status, appointment date or end date differ. ``also_listed``: codes on the portal's list whose
+    rows could not be read; they are not compared, and not reported missing on the portal either.
+    Two queries whatever the number of rows.
     """
     units = Unit.objects.subtrees([unit])
     ours = {
@@ -205,7 +217,7 @@ def reconcile(*, unit: Unit, date_from: datetime.date, date_to: datetime.date, r
             "received_on": _iso(dossier.received_on),
         }
         for code, dossier in sorted(ours.items())
-        if code not in listed
+        if code not in listed and code not in also_listed
     ]
     return {
         "portal_rows": len(rows),
@@ -223,8 +235,8 @@ def _iso(day: datetime.date | None) -> str | None:
 
 def reconciliation_create(*, uploaded, unit: Unit, date_from, date_to, by) -> Reconciliation:
     """Read the uploaded portal export, reconcile it and keep the result (``ValidationError`` on ``file``)."""
-    rows, problems = read_portal_csv(uploaded.read())
-    result = reconcile(unit=unit, date_from=date_from, date_to=date_to, rows=rows)
+    rows, problems, unread_codes = read_portal_csv(uploaded.read())
+    result = reconcile(unit=unit, date_from=date_from, date_to=date_to, rows=rows, also_listed=unread_codes)
     result["problems"] = problems
     return Reconciliation.objects.create(
         unit=unit,

@@ -165,3 +165,21 @@ def test_an_unreadable_row_names_its_column_and_value(client, office_staff, unit
         "dòng 5: không đọc được NgayHenTra “31/02/2025”.",
         "dòng 6: không đọc được NgayTiepNhan “hôm qua”.",
     ]
+
+
+def test_a_dossier_on_an_unreadable_row_is_not_said_to_be_missing_on_the_portal(client, office_staff, unit_a, held):
+    """P-3 is on the portal's list, on a row whose status cannot be read: that row is reported as
+    unreadable, and P-3 is not also listed as missing on the portal (nor compared)."""
+    client.force_login(office_staff)
+    content = PORTAL_CSV + "P-3;abc;20251105100000;;\n"
+
+    response = post(client, unit_a, content)
+
+    result = Reconciliation.objects.get().result
+    assert result["problems"] == ["dòng 5: không đọc được TrangThaiHoSo “abc”."]
+    assert result["missing_on_portal"] == []
+    assert [item["code"] for item in result["missing_here"]] == ["P-9"]
+    assert [item["code"] for item in result["disagreements"]] == ["P-2"]
+    assert result["portal_rows"] == 3 and result["matched"] == 2  # the rows compared
+    page = client.get(response["Location"]).content.decode()
+    assert 'href="/dossiers/P-3/"' not in page
