@@ -296,7 +296,8 @@ def shown(result: dict[str, Any]) -> dict[str, Any]:
 
 def reconciliation_workbook(reconciliation: Reconciliation) -> bytes:
     """The result as an .xlsx file: one sheet per finding, Vietnamese headings (the portal's column
-    name after each), dates as Excel dates shown ``DD/MM/YYYY`` (``config.spreadsheets``)."""
+    name after each), dates as Excel dates shown ``DD/MM/YYYY`` (``config.spreadsheets``), and a
+    last sheet of the rows that could not be read, when there are some."""
     result = shown(reconciliation.result)
     workbook = Workbook()
     bold = Font(bold=True)
@@ -324,6 +325,11 @@ def reconciliation_workbook(reconciliation: Reconciliation) -> bytes:
     missing_portal.append(["Mã hồ sơ", "Trạng thái (TrangThaiHoSo)", "Ngày tiếp nhận"])
     for item in result["missing_on_portal"]:
         missing_portal.append([item["code"], item["status"], item["received_on"]])
+    if result.get("problems"):  # the rows not compared, as the page lists them
+        unread = workbook.create_sheet("Dòng không đọc được")
+        unread.append(["Vấn đề"])
+        for problem in result["problems"]:
+            unread.append([problem])
     for each in workbook.worksheets:
         for cell in each[1]:
             cell.font = bold

@@ -183,3 +183,20 @@ def test_a_dossier_on_an_unreadable_row_is_not_said_to_be_missing_on_the_portal(
     assert result["portal_rows"] == 3 and result["matched"] == 2  # the rows compared
     page = client.get(response["Location"]).content.decode()
     assert 'href="/dossiers/P-3/"' not in page
+
+
+def test_the_rows_that_cannot_be_read_are_in_the_excel_file_too(client, office_staff, unit_a, held):
+    """The page lists them above the findings; the file left them out, so whoever worked from the
+    file never learnt that some of the portal's rows were not compared."""
+    client.force_login(office_staff)
+    post(client, unit_a, PORTAL_CSV + "P-3;abc;20251105100000;;\n")
+    reconciliation = Reconciliation.objects.get()
+
+    response = client.get(f"/dossiers/reconciliations/{reconciliation.pk}/export.xlsx")
+
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames[-1] == "Dòng không đọc được"
+    assert list(workbook["Dòng không đọc được"].iter_rows(values_only=True)) == [
+        ("Vấn đề",),
+        ("dòng 5: không đọc được TrangThaiHoSo “abc”.",),
+    ]
