@@ -418,14 +418,16 @@ def parse_when(value: Any, *, naive_iso: bool = False) -> datetime.datetime:
 
 
 def parse_day(value: Any) -> datetime.date:
-    """A date from ``yyyy-mm-dd``, ``dd/mm/yyyy``, the portal's ``yyyyMMdd[HHmmss]`` or a ``date``."""
+    """A date from ``yyyy-mm-dd``, ``dd/mm/yyyy``, the portal's ``yyyyMMdd[HHmmss]`` or a ``date``.
+
+    Raises ``ValueError`` with a message for the field: the range's (``out_of_range_message``) for a
+    date outside FIRST_YEAR–LAST_DATED_YEAR, else one quoting the value as it was sent."""
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    text = _text(value)
-    if len(text) == 14 and text.isdigit():
-        text = text[:8]
+    sent = _text(value)
+    text = sent[:8] if len(sent) == 14 and sent.isdigit() else sent
     for format_ in ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d"):
         try:
             day = datetime.datetime.strptime(text, format_).date()
@@ -433,8 +435,8 @@ def parse_day(value: Any) -> datetime.date:
             continue
         if in_dated_range(day):
             return day
-        break
-    raise ValueError(_("“%(value)s” is not a date; use 2025-11-10 or 10/11/2025.") % {"value": text[:40]})
+        raise ValueError(out_of_range_message())  # a date, in a year the dossiers' dates may not lie in
+    raise ValueError(_("“%(value)s” is not a date; use 2025-11-10 or 10/11/2025.") % {"value": sent[:40]})
 
 
 def parse_flag(value: Any) -> bool:

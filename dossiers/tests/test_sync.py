@@ -17,6 +17,7 @@ from dossiers.sync import MAX_RECORDS, parse_when, portal_status, sync_batch
 from tests.factories import UserFactory, make_token
 from tests.helpers import local
 from units.models import ApiToken
+from workdays.calendar import out_of_range_message
 
 pytestmark = pytest.mark.django_db
 
@@ -254,6 +255,21 @@ class TestRejected:
         assert len(errors["ended_at"]) == 1 and "2098" in errors["ended_at"][0]
         assert errors["returned_at"] == errors["ended_at"]
         assert "status" not in errors
+
+    def test_a_day_out_of_range_or_unreadable_is_told_so_with_the_value_as_sent(self, api):
+        # NgayHenTra in 2099 is a date: it was refused as "“20990111” is not a date; use
+        # 2025-11-10 or 10/11/2025", the value cut to 8 digits and the reason left out.
+        response = post(
+            api,
+            [
+                portal_record("HCM-2511-0001", NgayHenTra="20990111170000"),
+                portal_record("HCM-2511-0002", NgayHenTra="20251399170000"),
+            ],
+        )
+
+        first, second = (result["errors"]["appointment_date"] for result in response.json()["results"])
+        assert first == [out_of_range_message()]
+        assert "“20251399170000”" in second[0]
 
     def test_a_status_that_does_not_match_the_steps_is_rejected(self, api):
         response = post(api, [portal_record(TrangThaiHoSo="5")])
