@@ -26,6 +26,9 @@ from functools import cached_property
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 
+# The largest OFFSET and LIMIT the databases take (a signed 64-bit integer).
+MAX_OFFSET = 2**63 - 1
+
 
 def bounded_count(object_list, limit: int) -> int:
     """The number of rows of ``object_list``, or ``limit + 1`` if it holds more.
@@ -97,6 +100,10 @@ class BoundedPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if number * self.per_page + 1 > MAX_OFFSET:
+            # An offset no database takes (SQLite: "datatype mismatch", PostgreSQL: "bigint out of
+            # range"): no rows can be there, as for any page past the rows.
+            raise EmptyPage(self.error_messages["no_results"])
         return number  # a page past the rows is found empty when read (``page``)
 
     def _get_page(self, *args, **kwargs):

@@ -130,6 +130,15 @@ class TestApi:
         assert codes == [dossier.code for dossier in dossiers]
         assert api.get(API, {"page_size": 25, "page": 4}).status_code == 404
 
+    def test_a_page_number_too_large_for_the_database_is_a_404(self, client_for, client, officer_a, dossiers, settings):
+        # Its offset is past any 64-bit integer: SQLite answered "datatype mismatch" and
+        # PostgreSQL "bigint out of range", a 500, where a page past the rows is a 404.
+        settings.TTHC_LIST_COUNT_LIMIT = 20
+        huge = "99999999999999999999"
+        assert client_for(officer_a).get(API, {"page": huge}).status_code == 404
+        client.force_login(officer_a)
+        assert client.get(reverse("dossiers:list"), {"page": huge}).status_code == 404
+
     def test_the_schema_says_count_may_be_null(self, client, office_staff):
         client.force_login(office_staff)
         schema = yaml.safe_load(client.get("/api/schema/").content)
