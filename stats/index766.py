@@ -32,7 +32,7 @@ rests.
 import datetime
 import functools
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
@@ -1214,13 +1214,17 @@ class WhatIf:
     receipts for 3.3), ``IMPOSSIBLE`` (not reachable: for 2.1, even if every dossier open within
     its deadline ended on time; for 3.3, a 100% bar with an offline receipt already counted), or
     ``NOTHING_YET`` (the denominator is 0). ``bar`` is the rate that earns the full points (the
-    target, or 100%); ``available`` the open dossiers that can still end on time (2.1 only)."""
+    target, or 100%); ``available`` the open dossiers that can still end on time (2.1 only).
+    When 2.1 is ``IMPOSSIBLE``, ``late`` is the dossiers already lost to it (ended late or open
+    overdue) and ``best`` the highest rate still reachable, in %, rounded down to 0.01."""
 
     code: str
     status: str
     bar: Decimal
     needed: int = 0
     available: int | None = None
+    late: int = 0
+    best: Decimal | None = None
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
@@ -1259,7 +1263,12 @@ def what_if(index: IndexResult) -> dict[str, WhatIf]:
         if needed <= 0:
             result["2.1"] = WhatIf("2.1", ALREADY_FULL, bar, available=c["open_within_deadline"])
         elif needed > c["open_within_deadline"]:
-            result["2.1"] = WhatIf("2.1", IMPOSSIBLE, bar, needed, c["open_within_deadline"])
+            # Saying "N must end on time" would count dossiers that already ended late or are
+            # overdue, which no longer can: say how many are lost and the best rate left instead.
+            reachable = ended_well + c["open_within_deadline"]
+            best = (Decimal(reachable * 100) / denominator).quantize(CENT, rounding=ROUND_DOWN)
+            late = c["ended_late"] + c["open_overdue"]
+            result["2.1"] = WhatIf("2.1", IMPOSSIBLE, bar, needed, c["open_within_deadline"], late=late, best=best)
         else:
             result["2.1"] = WhatIf("2.1", NEEDED, bar, needed, c["open_within_deadline"])
 

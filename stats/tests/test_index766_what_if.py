@@ -60,6 +60,14 @@ def test_2_1_the_open_dossiers_that_must_end_on_time_to_reach_a_target():
 def test_2_1_full_points_without_a_target_are_out_of_reach_once_a_dossier_is_late():
     found = answer(ended_on_time=6, ended_late=1, open_within_deadline=2, open_overdue=1)["2.1"]
     assert (found.status, found.needed, found.available) == (IMPOSSIBLE, 4, 2)
+    # 1 ended late and 1 overdue are lost; 6 + 2 of 10 at best.
+    assert (found.late, found.best) == (2, Decimal("80.00"))
+
+
+def test_2_1_the_best_rate_left_is_rounded_down():
+    # 2 of 3 at best is 66.666…%: said as 66.66%, never as a rate the unit cannot reach.
+    found = answer(ended_on_time=1, ended_late=1, open_within_deadline=1)["2.1"]
+    assert (found.status, found.late, found.best) == (IMPOSSIBLE, 1, Decimal("66.66"))
 
 
 def test_2_1_already_full_whatever_the_open_dossiers_do():
@@ -111,7 +119,10 @@ def test_the_index_page_says_what_it_takes(client, office_staff, worked_example)
         page = client.get("/reports/index766/", {"period": "year", "year": 2026, "unit": "QLD"}).content.decode()
 
     assert 'id="what-if-2.1" data-status="impossible"' in page
-    assert "4 would have to end on time to reach 100" in page and "only 2 are open within their deadline" in page
+    assert (
+        "100% cannot be reached: 2 dossiers are already late (ended late or open overdue), so even if the 2 open "
+        "within their deadline all end on time the rate reaches at most 80.00%." in page
+    )
     assert 'id="what-if-3.3" data-status="needed"' in page and "4 more online receipts" in page
 
 
@@ -121,7 +132,7 @@ def test_the_what_if_is_in_vietnamese_first(client, office_staff, worked_example
     with time_machine.travel(local(2026, 4, 1, 9), tick=False):
         page = client.get("/reports/index766/", {"period": "year", "year": 2026, "unit": "QLD"}).content.decode()
 
-    assert "Không thể đạt với các hồ sơ đang giải quyết: cần 4 hồ sơ" in page
+    assert "Không thể đạt 100%: đã có 2 hồ sơ trễ hạn" in page and "tỷ lệ cũng chỉ đạt tối đa 80,00%." in page
     assert "Cần thêm 4 hồ sơ tiếp nhận trực tuyến" in page
 
 
