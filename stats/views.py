@@ -157,6 +157,18 @@ class RecomputeForm(BootstrapFormMixin, forms.Form):
         return cleaned
 
 
+PERIOD_PARAMETERS = ("period", "year", "number", "date_from", "date_to")
+
+
+def with_default_period(params, today: datetime.date):
+    """The report's parameters: ``params`` as given when they name a period; otherwise the latest
+    month that has ended (``Form06View.default_query``) with whatever else they give (a link such
+    as ``?unit=QLD`` opens that unit's latest month instead of asking for a period)."""
+    if any(params.get(name) for name in PERIOD_PARAMETERS):
+        return params
+    return {**Form06View.default_query(today), **{name: value for name, value in params.items() if value}}
+
+
 class ReportReaderMixin(LoginRequiredMixin):
     """Report pages: for logged-in users who may read at least one unit."""
 
@@ -182,7 +194,7 @@ class Form06View(ReportReaderMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         today = timezone.localdate()
         units = list(units_visible_to(self.access).order_by("path"))
-        data = request.GET if set(request.GET) & set(Form06Form.base_fields) else self.default_query(today)
+        data = with_default_period(request.GET, today)
         form = Form06Form(data, units=units, today=today)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -360,13 +372,12 @@ class Index766ReaderMixin(ReportReaderMixin):
     default_query = staticmethod(Form06View.default_query)
 
     def index_form(self, request) -> tuple[Index766Form, list[Unit], datetime.date]:
-        """The request's ``Index766Form`` (the latest ended month when it asks nothing), validated,
+        """The request's ``Index766Form`` (the latest ended month when it names no period), validated,
         with the units the reader may read and today. ``PermissionDenied`` when the form names a
         unit the reader may not read."""
         today = timezone.localdate()
         units = list(units_visible_to(self.access).order_by("path"))
-        data = request.GET if set(request.GET) & set(Index766Form.base_fields) else self.default_query(today)
-        form = Index766Form(data, units=units, today=today)
+        form = Index766Form(with_default_period(request.GET, today), units=units, today=today)
         if form.is_valid():
             unit = form.cleaned_data["unit"]
             if unit is not None and not self.access.can_read_unit(unit.pk):

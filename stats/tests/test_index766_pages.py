@@ -1,6 +1,8 @@
 """The national index served: the API (figures, scope, bad input, tokens) and the index page
 (groups, points lost, links to the dossiers behind the counts)."""
 
+import datetime
+
 import pytest
 import time_machine
 
@@ -91,3 +93,20 @@ def test_the_page_costs_a_fixed_number_of_queries(client, office_staff, worked_e
     client.force_login(office_staff)
     with django_assert_max_num_queries(20):
         assert client.get(PAGE, {"period": "custom", **MARCH}).status_code == 200
+
+
+@pytest.mark.parametrize("page", [PAGE, "/reports/index766/units/", "/reports/form06/"])
+def test_a_link_naming_only_a_unit_opens_its_latest_ended_month(client, office_staff, worked_example, page):
+    # "?unit=QLD" (or "?group_by=procedure" on Form 06) answered 400 "Choose a period": parameters
+    # that name no period read the default one.
+    with time_machine.travel(local(2026, 4, 20, 9), tick=False):
+        client.force_login(office_staff)
+        answer = client.get(page, {"unit": "QLD"})
+    assert answer.status_code == 200
+    query = answer.context["form"].cleaned_data
+    # Month 4 of 2026 (15/03 to 14/04), the latest ended on 20/04, for QLD.
+    assert (query["date_from"], query["date_to"], query["unit"].code) == (
+        datetime.date(2026, 3, 15),
+        datetime.date(2026, 4, 14),
+        "QLD",
+    )

@@ -334,7 +334,6 @@ class TestBadInput:
             ({"period": "month", "year": "twenty", "number": "11"}, "year", ""),
             ({"period": "month", "year": "99999", "number": "11"}, "year", "9999"),
             ({**NOVEMBER, "export": "pdf"}, "export", "pdf"),
-            ({"group_by": "unit"}, "period", ""),
         ],
     )
     def test_is_a_form_error_never_a_500(self, client, known, office_staff, query, field, fragment):
