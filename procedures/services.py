@@ -60,15 +60,7 @@ PROCEDURE_FIELDS = (
     "level",
     "unit",
     "business_related",
-    "online_service",
-    "has_fee",
-    "internal_procedure_issued",
-    "portal_integrated",
-    "paper_result",
-    "for_citizens",
-    "full_online_eligible",
-    "payable_on_portal",
-    "uses_population_data",
+    *ProcedureFlags.FLAG_FIELDS,
 )
 
 
