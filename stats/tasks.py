@@ -24,6 +24,16 @@ def _from_broker(task) -> bool:
     return bool(task.request.id) and not task.request.is_eager
 
 
+def _fan_out_or_compute(task, run: StatsRun) -> StatsRun:
+    """Send ``run``'s chunks to the workers on the queue ``task`` came from, when a broker delivered
+    it; called directly or eagerly, compute the run here. The run as it stands after."""
+    if _from_broker(task):
+        send_stats_run(run, queue=(task.request.delivery_info or {}).get("routing_key"))
+        run.refresh_from_db()
+        return run
+    return rollups.run_compute(run.pk)
+
+
 def _summary(run: StatsRun) -> dict:
     return {
         "run": run.pk,
@@ -49,12 +59,7 @@ def compute_nightly_stats(self, today: str | None = None) -> dict:
     Idempotent: chunks rewrite whole days, so a retry or a duplicate delivery only redoes the work.
     """
     run = rollups.nightly_run_create(today=datetime.date.fromisoformat(today) if today else None)
-    if _from_broker(self):
-        send_stats_run(run, queue=(self.request.delivery_info or {}).get("routing_key"))
-        run.refresh_from_db()
-    else:
-        run = rollups.run_compute(run.pk)
-    return _summary(run)
+    return _summary(_fan_out_or_compute(self, run))
 
 
 @shared_task(
@@ -76,13 +81,7 @@ def compute_stats_range(self, date_from: str, date_to: str, run: int | None = No
         run = rollups.run_queue_backfill(
             date_from=datetime.date.fromisoformat(date_from), date_to=datetime.date.fromisoformat(date_to)
         ).pk
-    stats_run = StatsRun.objects.get(pk=run)
-    if _from_broker(self):
-        send_stats_run(stats_run, queue=(self.request.delivery_info or {}).get("routing_key"))
-        stats_run.refresh_from_db()
-    else:
-        stats_run = rollups.run_compute(stats_run.pk)
-    return _summary(stats_run)
+    return _summary(_fan_out_or_compute(self, StatsRun.objects.get(pk=run)))
 
 
 @shared_task(
