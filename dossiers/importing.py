@@ -47,7 +47,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from config.bulk import collection_paused
 from procedures.models import Procedure
 from units.access import Access
-from workdays.calendar import LAST_DATED_YEAR, in_dated_range, out_of_range_message
+from workdays.calendar import in_dated_range, out_of_range_message
 
 from . import codes, services, sync
 from .choices import Action, ApplicantKind, Channel, EventKind, Outcome
@@ -767,7 +767,6 @@ _RECEIVED, _REQUESTED, _ARRIVED, _REAPPOINTED, _ENDED, _RETURNED, _RATED = (
     EventKind.RATED,
 )
 _OUTCOMES_NEEDING_NOTE = frozenset({str(Outcome.REFUSED), str(Outcome.STOPPED)})
-_LAST_SYNC_YEAR = LAST_DATED_YEAR  # ``sync.parse_when``'s last year
 
 
 def parsed_record(record: DossierRecord, *, index: int) -> "sync.SyncRecord | None":
@@ -775,21 +774,18 @@ def parsed_record(record: DossierRecord, *, index: int) -> "sync.SyncRecord | No
     ``sync.parse_record(sync_record(record), index=index, procedures=…, naive_iso=True,
     require_notes=True)`` returns (``dossiers/tests/test_import.py::TestOneParse``).
 
-    ``parse_row`` has checked the forms already (the e-mail and ID number too); None when one of
-    the bulk service's own checks could still refuse the row (a date in the calendar's last year,
-    a supplement request, refusal or stop without its note, a re-appointment without its new date
-    or reason, a rating without its answer, a supplement arriving before its request, a text over
-    its limit): the caller then sends ``sync_record(record)``, whose parse words those errors.
+    ``parse_row`` has checked the forms already (the e-mail and ID number too, and every date
+    against the years a dossier may be dated in); None when one of the bulk service's own checks
+    could still refuse the row (a supplement request, refusal or stop without its note, a
+    re-appointment without its new date or reason, a rating without its answer, a supplement
+    arriving before its request, a text over its limit): the caller then sends
+    ``sync_record(record)``, whose parse words those errors.
     """
     applicant = record.applicant
     if len(record.backdate_reason) > services.NOTE_MAX_LENGTH:
         return None
-    if record.received_at.year > _LAST_SYNC_YEAR:
-        return None
     requested = arrived = reappointed = ended = returned = rated = None
     for step in record.steps:
-        if step.at.year > _LAST_SYNC_YEAR:
-            return None
         action, arguments = step.action, step.arguments
         if action == _REQUEST:
             if not arguments.get("note"):
